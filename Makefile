@@ -1,0 +1,42 @@
+# c2m-marketplace: `make run` starts the platform, `make test` runs the suite.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint fmt bench venv services migrate clean
+
+$(STAMP): requirements.txt requirements-dev.txt scripts/find-python.sh
+	@PYBIN=$$(scripts/find-python.sh) || exit 1; \
+	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$PYBIN"; $$PYBIN -m venv $(VENV) || exit 1; fi
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## Run the platform: migrations, demo data, web server, Celery worker and beat.
+run: $(STAMP)
+	@bash scripts/run.sh
+
+## Run the whole test suite against PostgreSQL and Redis.
+test: $(STAMP)
+	@$(PY) scripts/check_services.py
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## ruff (lint + format check), mypy, and a check that models and migrations agree.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+fmt: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## Matching benchmark: engine vs first-fit vs offline optimum; writes bench/results.json.
+bench: $(STAMP)
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

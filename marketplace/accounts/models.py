@@ -1,0 +1,39 @@
+"""Users and merchant organisations. A user has exactly one role; factories live in `factories`."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    MERCHANT = "merchant", "Merchant"
+    FACTORY = "factory", "Factory"
+    ADMIN = "admin", "Platform admin"
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MERCHANT)
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.role == Role.ADMIN or self.is_superuser
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # `createsuperuser --noinput` makes platform admins without knowing about roles.
+        if self.is_superuser:
+            self.role = Role.ADMIN
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Merchant(models.Model):
+    """An online shop or livestream seller posting orders. One owner account for now."""
+
+    owner = models.OneToOneField(User, on_delete=models.PROTECT, related_name="merchant")
+    name = models.CharField(max_length=200)
+    region = models.ForeignKey("factories.Region", on_delete=models.PROTECT, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

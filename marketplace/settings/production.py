@@ -1,0 +1,27 @@
+"""Production: everything in base, hardened. Refuses to start without its secrets."""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+for _required in ("DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_ALLOWED_HOSTS"):
+    if not os.environ.get(_required):
+        raise ImproperlyConfigured(f"{_required} must be set in production")
+
+os.environ.setdefault("DJANGO_DEBUG", "0")
+
+from marketplace.settings.base import *  # noqa: E402,F403
+from marketplace.settings.env import env_bool, env_int  # noqa: E402
+
+DEBUG = False
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

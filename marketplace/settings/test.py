@@ -1,0 +1,16 @@
+"""Test settings: the real PostgreSQL and Redis (local servers unless the environment says otherwise)."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/c2m")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
+
+from marketplace.settings.base import *  # noqa: E402,F403
+from marketplace.settings.base import REST_FRAMEWORK  # noqa: E402
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Throttles are exercised by their own tests with explicit rates.
+REST_FRAMEWORK = REST_FRAMEWORK | {
+    "DEFAULT_THROTTLE_RATES": {"signup": "10000/min", "token": "10000/min", "order_create": "10000/min"}
+}

@@ -1,0 +1,22 @@
+"""URL map: the REST API under /api/v1/, the Django admin, health checks."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from marketplace.health import healthz
+
+api_v1 = [
+    path("", include("marketplace.accounts.urls")),
+    path("", include("factories.urls")),
+    path("", include("orders.urls")),
+    path("", include("matching.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", include(api_v1)),
+]

@@ -1,0 +1,82 @@
+"""The capacity ledger: reserving and releasing sewing minutes on factory-days.
+
+Concurrency: rows are locked with SELECT ... FOR UPDATE in (factory_id, day) order, so two
+transactions touching the same days queue instead of deadlocking, and the update itself is
+conditional (reserved + m <= capacity) with its row count checked. The CHECK constraint on
+CapacityDay is the last guard. Callers hold the order's row lock first (lock order:
+order -> allocation -> capacity days).
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from django.db import transaction
+from django.db.models import F
+
+from factories.models import CapacityDay, Factory
+from marketplace.errors import Conflict
+from matching.models import Reservation
+from orders.models import Allocation
+
+
+class CapacityUnavailable(Conflict):
+    default_code = "capacity_unavailable"
+
+
+def capacity_days_ensure(*, factory: Factory, days: Iterable[date]) -> None:
+    """Materialise calendar rows with the factory's standard capacity (existing rows are kept)."""
+    rows = [CapacityDay(factory=factory, day=d, capacity_minutes=factory.default_capacity(d)) for d in set(days)]
+    CapacityDay.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def capacity_reserve(*, allocation: Allocation, days: Sequence[tuple[date, int]]) -> int:
+    """Book minutes per day for `allocation` on its factory, all or nothing. Returns the minutes booked.
+
+    Raises CapacityUnavailable when any day no longer has the room (another worker got there first);
+    the surrounding savepoint is rolled back so nothing is half-booked.
+    """
+    factory = allocation.factory
+    wanted = sorted((d, m) for d, m in days if m > 0)
+    if not wanted:
+        return 0
+    with transaction.atomic():
+        capacity_days_ensure(factory=factory, days=[d for d, _ in wanted])
+        locked = {
+            row.day: row
+            for row in CapacityDay.objects.select_for_update()
+            .filter(factory=factory, day__in=[d for d, _ in wanted])
+            .order_by("day")
+        }
+        for day, minutes in wanted:
+            row = locked[day]
+            if row.capacity_minutes - row.reserved_minutes < minutes:
+                raise CapacityUnavailable(f"{factory.name} has no {minutes} free minutes on {day}", field="days")
+            updated = CapacityDay.objects.filter(
+                pk=row.pk, reserved_minutes__lte=F("capacity_minutes") - minutes
+            ).update(reserved_minutes=F("reserved_minutes") + minutes)
+            if updated != 1:
+                raise CapacityUnavailable(f"{factory.name} has no {minutes} free minutes on {day}", field="days")
+        Reservation.objects.bulk_create(
+            [Reservation(allocation=allocation, factory=factory, day=d, minutes=m) for d, m in wanted]
+        )
+    return sum(m for _, m in wanted)
+
+
+def capacity_release(*, allocation: Allocation) -> int:
+    """Give back every minute `allocation` holds. Idempotent: a second call finds nothing to release."""
+    with transaction.atomic():
+        reservations = list(
+            Reservation.objects.select_for_update().filter(allocation=allocation).order_by("day")
+        )
+        if not reservations:
+            return 0
+        rows = {
+            row.day: row
+            for row in CapacityDay.objects.select_for_update()
+            .filter(factory_id=allocation.factory_id, day__in=[r.day for r in reservations])
+            .order_by("day")
+        }
+        for r in reservations:
+            CapacityDay.objects.filter(pk=rows[r.day].pk).update(reserved_minutes=F("reserved_minutes") - r.minutes)
+        Reservation.objects.filter(pk__in=[r.pk for r in reservations]).delete()
+    return sum(r.minutes for r in reservations)

@@ -1,0 +1,478 @@
+"""The matching maths: screening, placement of work on free days, scoring, ranking, splitting.
+
+Pure Python, no ORM: the service layer builds `OrderSpec` and `FactoryState` snapshots from the
+database, calls `decide`, and then reserves what it chose under row locks. Everything here is
+deterministic for a given input, so it is easy to test, explain and benchmark.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from factories.geo import shipping_days
+
+# Reason codes for factories passed over. Merchants see them counted; admins see them per factory.
+REASON_CATEGORY = "no_category"
+REASON_PROCESS = "no_process"
+REASON_FABRIC = "no_fabric"
+REASON_BELOW_MIN = "below_min_qty"
+REASON_ABOVE_MAX = "above_max_qty"
+REASON_NO_WINDOW = "no_time_window"
+REASON_FULL = "full_before_due"
+REASON_ALREADY_TRIED = "already_offered"
+REASON_RANKED_LOWER = "ranked_lower"
+REASON_RACE = "capacity_taken_concurrently"
+
+REASON_TEXT = {
+    REASON_CATEGORY: "does not make this category",
+    REASON_PROCESS: "lacks a required process",
+    REASON_FABRIC: "does not work this fabric",
+    REASON_BELOW_MIN: "order is below its minimum quantity",
+    REASON_ABOVE_MAX: "order is above its maximum quantity",
+    REASON_NO_WINDOW: "no sewing day left between material arrival and the ship-by date",
+    REASON_FULL: "not enough free capacity before the due date",
+    REASON_ALREADY_TRIED: "already offered this order (declined or expired)",
+    REASON_RANKED_LOWER: "capable, but ranked below the chosen factory",
+    REASON_RACE: "its capacity was taken by another order at the same moment",
+}
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "on_time": 3.0,
+    "quality": 2.0,
+    "price": 2.0,
+    "load": 1.5,
+    "acceptance": 1.0,
+    "response": 0.5,
+    "distance": 1.0,
+    "repeat": 3.0,
+    "scarcity": 1.0,
+}
+
+
+@dataclass(frozen=True)
+class OrderSpec:
+    """What must be placed: `quantity` pieces needing `minutes_per_piece` each, delivered by `due_date`."""
+
+    order_id: int
+    merchant_id: int
+    category: str
+    processes: frozenset[str]
+    fabric: str
+    quantity: int
+    sizes: Mapping[str, int]
+    minutes_per_piece: Decimal
+    target_unit_price: Decimal
+    earliest_start: date
+    due_date: date
+    merchant_province: str | None = None
+    post_sewing_days: int = 0
+    buffer_days: int = 1
+    # Factories that made this style before for this merchant (repeat relationship), best first.
+    repeat_factory_ids: frozenset[int] = frozenset()
+    merchant_factory_ids: frozenset[int] = frozenset()
+    excluded_factory_ids: frozenset[int] = frozenset()
+
+    def work_minutes(self, quantity: int | None = None) -> int:
+        """Sewing minutes for `quantity` pieces, rounded up: a planner never books a fraction short."""
+        q = self.quantity if quantity is None else quantity
+        return math.ceil(q * self.minutes_per_piece)
+
+
+@dataclass
+class FactoryState:
+    """A factory as the engine sees it: capabilities, limits, record, and free minutes per day."""
+
+    id: int
+    name: str
+    province: str | None
+    categories: frozenset[str]
+    processes: frozenset[str]
+    fabrics: frozenset[str]
+    min_qty: int
+    max_qty: int
+    price_per_minute: Decimal = Decimal("0.8")
+    jobs_delivered: int = 0
+    jobs_on_time: int = 0
+    qc_pieces: int = 0
+    qc_defects: int = 0
+    offers_received: int = 0
+    offers_accepted: int = 0
+    offers_answered: int = 0
+    response_seconds_total: int = 0
+    # The standard working day (operators x minutes x efficiency) and ISO weekdays worked.
+    standard_minutes: int = 0
+    working_weekdays: str = "123456"
+    # Free and total capacity per day over the horizon the caller loaded.
+    free: dict[date, int] = field(default_factory=dict)
+    capacity: dict[date, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One factory's result for one order: eligible with a plan and score, or passed over with a reason."""
+
+    factory_id: int
+    factory_name: str
+    reason: str | None
+    detail: str = ""
+    score: float = 0.0
+    terms: Mapping[str, float] = field(default_factory=dict)
+    days: tuple[tuple[date, int], ...] = ()
+    placeable_qty: int = 0
+
+    @property
+    def eligible(self) -> bool:
+        return self.reason is None
+
+
+@dataclass(frozen=True)
+class Share:
+    """Part of an order placed on one factory, with the minutes booked per day."""
+
+    factory_id: int
+    quantity: int
+    sizes: Mapping[str, int]
+    days: tuple[tuple[date, int], ...]
+
+    @property
+    def minutes(self) -> int:
+        return sum(m for _, m in self.days)
+
+
+@dataclass(frozen=True)
+class Decision:
+    candidates: tuple[Candidate, ...]
+    shares: tuple[Share, ...]
+    reason: str = ""
+
+    @property
+    def placed(self) -> bool:
+        return bool(self.shares)
+
+
+# --- windows and placement -----------------------------------------------------------------
+
+
+def sewing_window(spec: OrderSpec, factory: FactoryState) -> tuple[date, date]:
+    """First and last day sewing may happen at `factory` so the goods reach the merchant by the due date."""
+    ship = shipping_days(factory.province, spec.merchant_province)
+    last = spec.due_date - timedelta(days=ship + spec.buffer_days + spec.post_sewing_days)
+    return spec.earliest_start, last
+
+
+def days_between(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def place_forward(work: int, free: Mapping[date, int], start: date, end: date) -> tuple[tuple[date, int], ...] | None:
+    """Book `work` minutes on the earliest free days in [start, end]; None when they do not fit.
+
+    Forward loading (as soon as possible) keeps the slack at the end, where late material or a
+    rework loop would otherwise make the order late.
+    """
+    if work <= 0:
+        return ()
+    booked: list[tuple[date, int]] = []
+    left = work
+    day = start
+    while day <= end and left > 0:
+        take = min(free.get(day, 0), left)
+        if take > 0:
+            booked.append((day, take))
+            left -= take
+        day += timedelta(days=1)
+    return tuple(booked) if left == 0 else None
+
+
+def free_in_window(free: Mapping[date, int], start: date, end: date) -> int:
+    return sum(m for d, m in free.items() if start <= d <= end and m > 0)
+
+
+def full_days_text(free: Mapping[date, int], start: date, end: date) -> str:
+    """'full on 3-5 May' style detail for the explanation."""
+    full = [d for d in days_between(start, end) if free.get(d, 0) <= 0]
+    if not full:
+        return f"only {free_in_window(free, start, end)} free minutes between {start} and {end}"
+    return f"full on {len(full)} of {len(days_between(start, end))} days between {start} and {end}"
+
+
+# --- screening -------------------------------------------------------------------------------
+
+
+def screen_capability(spec: OrderSpec, f: FactoryState, quantity: int | None = None) -> tuple[str, str] | None:
+    """Why `f` cannot make this order at all (ignoring capacity), or None when it can."""
+    q = spec.quantity if quantity is None else quantity
+    if f.id in spec.excluded_factory_ids:
+        return REASON_ALREADY_TRIED, ""
+    if spec.category not in f.categories:
+        return REASON_CATEGORY, spec.category
+    missing = sorted(spec.processes - f.processes)
+    if missing:
+        return REASON_PROCESS, ",".join(missing)
+    if spec.fabric not in f.fabrics:
+        return REASON_FABRIC, spec.fabric
+    if q > f.max_qty and q > 0:
+        # Not fatal for splitting: the caller may still use it for a share.
+        return REASON_ABOVE_MAX, f"max {f.max_qty}"
+    if q < f.min_qty:
+        return REASON_BELOW_MIN, f"min {f.min_qty}"
+    return None
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+
+def _beta_mean(successes: float, trials: float, prior_mean: float, prior_weight: float) -> float:
+    """Smoothed rate: a new factory starts at the prior and earns its way from there."""
+    return (successes + prior_mean * prior_weight) / (trials + prior_weight)
+
+
+def score_terms(
+    spec: OrderSpec,
+    f: FactoryState,
+    days: Sequence[tuple[date, int]],
+    window: tuple[date, date],
+    rarity: Mapping[str, float] | None = None,
+) -> dict[str, float]:
+    """Every term in [0, 1], higher is better. Stored verbatim in the explanation."""
+    on_time = _beta_mean(f.jobs_on_time, f.jobs_delivered, 0.85, 10)
+    pass_rate = 1 - _beta_mean(f.qc_defects, f.qc_pieces, 0.05, 500)
+    quality = min(1.0, max(0.0, (pass_rate - 0.85) / 0.15))
+    quote = float(f.price_per_minute * spec.minutes_per_piece)
+    target = float(spec.target_unit_price)
+    over = max(0.0, (quote - target) / target) if target > 0 else 1.0
+    price = max(0.0, 1.0 - 2.5 * over)
+    start, end = window
+    cap = sum(m for d, m in f.capacity.items() if start <= d <= end)
+    free = free_in_window(f.free, start, end)
+    booked = sum(m for _, m in days)
+    util_after = 1.0 - (free - booked) / cap if cap > 0 else 1.0
+    load = max(0.0, min(1.0, 1.0 - util_after))
+    acceptance = _beta_mean(f.offers_accepted, f.offers_received, 0.8, 5)
+    mean_response = (f.response_seconds_total + 300 * 3) / (f.offers_answered + 3)
+    response = 1.0 / (1.0 + mean_response / 600.0)
+    distance = max(0.0, 1.0 - (shipping_days(f.province, spec.merchant_province) - 1) / 4)
+    if f.id in spec.repeat_factory_ids:
+        repeat = 1.0
+    elif f.id in spec.merchant_factory_ids:
+        repeat = 0.4
+    else:
+        repeat = 0.0
+    scarcity = 1.0
+    if rarity:
+        unused_rare = [rarity.get(p, 1.0) for p in f.processes - spec.processes]
+        if unused_rare:
+            # A factory with a capability few others have is kept for the orders that need it.
+            scarcity = min(1.0, min(unused_rare) / 0.25)
+    return {
+        "on_time": round(on_time, 4),
+        "quality": round(quality, 4),
+        "price": round(price, 4),
+        "load": round(load, 4),
+        "acceptance": round(acceptance, 4),
+        "response": round(response, 4),
+        "distance": round(distance, 4),
+        "repeat": repeat,
+        "scarcity": round(scarcity, 4),
+    }
+
+
+def weighted_score(terms: Mapping[str, float], weights: Mapping[str, float]) -> float:
+    total_weight = sum(weights.get(k, 0.0) for k in terms)
+    if total_weight <= 0:
+        return 0.0
+    return round(sum(v * weights.get(k, 0.0) for k, v in terms.items()) / total_weight, 4)
+
+
+def capability_rarity(factories: Iterable[FactoryState]) -> dict[str, float]:
+    """Share of factories offering each process: 0.05 means one in twenty can do it."""
+    facs = list(factories)
+    if not facs:
+        return {}
+    counts: dict[str, int] = {}
+    for f in facs:
+        for p in f.processes:
+            counts[p] = counts.get(p, 0) + 1
+    return {p: c / len(facs) for p, c in counts.items()}
+
+
+# --- deciding --------------------------------------------------------------------------------
+
+
+def evaluate(
+    spec: OrderSpec,
+    factories: Iterable[FactoryState],
+    weights: Mapping[str, float] | None = None,
+    rarity: Mapping[str, float] | None = None,
+) -> list[Candidate]:
+    """Screen and score every factory for the whole order; eligible ones first, best score first."""
+    w = weights or DEFAULT_WEIGHTS
+    work = spec.work_minutes()
+    out: list[Candidate] = []
+    for f in factories:
+        screened = screen_capability(spec, f)
+        if screened is not None:
+            reason, detail = screened
+            placeable = _placeable_qty(spec, f) if reason == REASON_ABOVE_MAX else 0
+            out.append(Candidate(f.id, f.name, reason, detail, placeable_qty=placeable))
+            continue
+        window = sewing_window(spec, f)
+        if window[1] < window[0]:
+            out.append(Candidate(f.id, f.name, REASON_NO_WINDOW, f"last sewing day {window[1]}"))
+            continue
+        days = place_forward(work, f.free, *window)
+        if days is None:
+            out.append(
+                Candidate(
+                    f.id,
+                    f.name,
+                    REASON_FULL,
+                    full_days_text(f.free, *window),
+                    placeable_qty=_placeable_qty(spec, f),
+                )
+            )
+            continue
+        terms = score_terms(spec, f, days, window, rarity)
+        out.append(
+            Candidate(f.id, f.name, None, "", weighted_score(terms, w), terms, days, placeable_qty=spec.quantity)
+        )
+    out.sort(key=lambda c: (not c.eligible, -c.score, c.factory_id))
+    return out
+
+
+def _placeable_qty(spec: OrderSpec, f: FactoryState) -> int:
+    """How many pieces `f` could take of this order within its window and limits (0 if below its minimum)."""
+    start, end = sewing_window(spec, f)
+    if end < start or spec.minutes_per_piece <= 0:
+        return 0
+    pieces = int(Decimal(free_in_window(f.free, start, end)) / spec.minutes_per_piece)
+    q = min(pieces, f.max_qty, spec.quantity)
+    return q if q >= f.min_qty else 0
+
+
+def decide(
+    spec: OrderSpec,
+    factories: Iterable[FactoryState],
+    weights: Mapping[str, float] | None = None,
+    rarity: Mapping[str, float] | None = None,
+    allow_split: bool = True,
+) -> Decision:
+    """Choose where the order goes: the best single factory, else a split over the fewest factories."""
+    facs = {f.id: f for f in factories}
+    candidates = evaluate(spec, facs.values(), weights, rarity)
+    best = next((c for c in candidates if c.eligible), None)
+    if best is not None:
+        share = Share(best.factory_id, spec.quantity, dict(spec.sizes), best.days)
+        return Decision(tuple(candidates), (share,))
+    if allow_split:
+        shares = plan_split(spec, candidates, facs, weights, rarity)
+        if shares:
+            return Decision(tuple(candidates), tuple(shares))
+    return Decision(tuple(candidates), (), reason=unmatched_reason(candidates))
+
+
+def plan_split(
+    spec: OrderSpec,
+    candidates: Sequence[Candidate],
+    factories: Mapping[int, FactoryState],
+    weights: Mapping[str, float] | None = None,
+    rarity: Mapping[str, float] | None = None,
+) -> list[Share]:
+    """Split over the fewest capable factories: largest placeable share first, each within min/max.
+
+    Shares take whole sizes where possible (first-fit decreasing), so a factory cuts complete
+    size runs; a size is divided only when no share has room for all of it.
+    """
+    pool = sorted(
+        (c for c in candidates if c.reason in (REASON_FULL, REASON_ABOVE_MAX) and c.placeable_qty > 0),
+        key=lambda c: (-c.placeable_qty, c.factory_id),
+    )
+    quantities: list[tuple[int, int]] = []
+    left = spec.quantity
+    for c in pool:
+        if left <= 0:
+            break
+        f = factories[c.factory_id]
+        take = min(c.placeable_qty, left)
+        rest = left - take
+        if 0 < rest < _smallest_min(pool, quantities, c.factory_id, factories):
+            # Leave enough for some other factory's minimum, if this one can spare it.
+            take = max(f.min_qty, left - _smallest_min(pool, quantities, c.factory_id, factories))
+            if take > c.placeable_qty:
+                take = c.placeable_qty
+        if take < f.min_qty:
+            continue
+        quantities.append((c.factory_id, take))
+        left -= take
+    if left > 0 or len(quantities) < 2:
+        return []
+    size_parts = split_sizes(spec.sizes, [q for _, q in quantities])
+    shares: list[Share] = []
+    for (factory_id, qty), sizes in zip(quantities, size_parts, strict=True):
+        f = factories[factory_id]
+        days = place_forward(spec.work_minutes(qty), f.free, *sewing_window(spec, f))
+        if days is None:
+            return []
+        shares.append(Share(factory_id, qty, sizes, days))
+    return shares
+
+
+def _smallest_min(
+    pool: Sequence[Candidate], taken: Sequence[tuple[int, int]], exclude: int, factories: Mapping[int, FactoryState]
+) -> int:
+    used = {fid for fid, _ in taken} | {exclude}
+    mins = [factories[c.factory_id].min_qty for c in pool if c.factory_id not in used]
+    return min(mins) if mins else 0
+
+
+def split_sizes(sizes: Mapping[str, int], quantities: Sequence[int]) -> list[dict[str, int]]:
+    """Distribute a size breakdown over shares of the given quantities, keeping sizes whole where possible."""
+    parts: list[dict[str, int]] = [{} for _ in quantities]
+    room = list(quantities)
+    if not sizes:
+        return parts
+    pending: list[tuple[str, int]] = []
+    for size, qty in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
+        fits = [i for i in range(len(room)) if room[i] >= qty]
+        if fits:
+            i = min(fits, key=lambda j: (room[j], j))  # best fit keeps big rooms for big sizes
+            parts[i][size] = qty
+            room[i] -= qty
+        else:
+            pending.append((size, qty))
+    for size, qty in pending:
+        for i in sorted(range(len(room)), key=lambda j: -room[j]):
+            if qty <= 0:
+                break
+            take = min(room[i], qty)
+            if take > 0:
+                parts[i][size] = parts[i].get(size, 0) + take
+                room[i] -= take
+                qty -= take
+    return parts
+
+
+def unmatched_reason(candidates: Sequence[Candidate]) -> str:
+    """One sentence a merchant can act on: the reasons counted, most common first."""
+    if not candidates:
+        return "No active factory is registered for this kind of order."
+    counts = reason_counts(candidates)
+    parts = []
+    for key, n in counts.items():
+        code, _, detail = key.partition(":")
+        text = REASON_TEXT.get(code, code)
+        parts.append(f"{n} {text} ({detail})" if detail else f"{n} {text}")
+    return "No factory can make this order in time: " + "; ".join(parts) + "."
+
+
+def reason_counts(candidates: Iterable[Candidate]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for c in candidates:
+        if c.reason:
+            key = f"{c.reason}:{c.detail}" if c.reason == REASON_PROCESS else c.reason
+            counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

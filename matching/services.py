@@ -1,0 +1,358 @@
+"""Matching writes: place an order's open quantity, offer it, and handle the factory's answer.
+
+`order_match` is idempotent: under the order's row lock it computes the quantity no live
+allocation holds, and places only that. Running it twice, or on two workers at once, offers
+nothing twice. Every pass writes a MatchRun explaining the decision.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from factories.geo import shipping_days
+from factories.models import Factory
+from marketplace.accounts.models import User
+from marketplace.errors import IllegalTransition
+from matching import engine, selectors
+from matching.capacity import CapacityUnavailable, capacity_release, capacity_reserve
+from matching.models import MatchOutcome, MatchRun
+from orders.models import HOLDING_ALLOCATION_STATUSES, Allocation, AllocationStatus, Order, OrderStatus
+from orders.services import (
+    allocation_transition,
+    order_event,
+    order_lock,
+    order_minutes_per_piece,
+    order_refresh_status,
+    order_transition,
+)
+
+logger = logging.getLogger(__name__)
+MAX_RACE_RETRIES = 3
+
+
+def order_spec(order: Order, *, quantity: int, sizes: dict[str, int], excluded: frozenset[int]) -> engine.OrderSpec:
+    """The engine's view of the order's open quantity."""
+    processes = list(order.processes.all())
+    lead = order.material_lead_days if order.material_lead_days is not None else order.fabric.lead_days
+    pre_days = max((p.added_days for p in processes if p.code in PRE_SEWING_PROCESSES), default=0)
+    post_days = max((p.added_days for p in processes if p.code not in PRE_SEWING_PROCESSES), default=0)
+    merchant = order.merchant
+    delivered = Allocation.objects.filter(order__merchant=merchant, status=AllocationStatus.DELIVERED)
+    repeat_ids: frozenset[int] = frozenset()
+    if order.repeat_of_id:
+        repeat_ids = frozenset(delivered.filter(order_id=order.repeat_of_id).values_list("factory_id", flat=True))
+    return engine.OrderSpec(
+        order_id=order.pk,
+        merchant_id=merchant.pk,
+        category=order.category_id,
+        processes=frozenset(p.code for p in processes),
+        fabric=order.fabric_id,
+        quantity=quantity,
+        sizes=sizes,
+        minutes_per_piece=order_minutes_per_piece(order),
+        target_unit_price=order.target_unit_price,
+        earliest_start=timezone.localdate() + timedelta(days=max(1, lead + pre_days)),
+        due_date=order.due_date,
+        merchant_province=merchant.region.province if merchant.region_id else None,
+        post_sewing_days=post_days,
+        buffer_days=settings.SHIPPING_BUFFER_DAYS,
+        repeat_factory_ids=repeat_ids,
+        merchant_factory_ids=frozenset(delivered.values_list("factory_id", flat=True)),
+        excluded_factory_ids=excluded,
+    )
+
+
+# Printing and embroidery are done on cut panels before sewing; washing and the rest after it.
+PRE_SEWING_PROCESSES = frozenset({"printing", "digital_printing", "embroidery"})
+
+
+def order_match(*, order_id: int, trigger: str = "task") -> MatchRun | None:
+    """Place the order's open quantity and offer it; mark it unmatched, with the reason, if nothing can.
+
+    Returns the MatchRun written, or None when there was nothing to do (already placed, cancelled...).
+    """
+    started = time.perf_counter()
+    with transaction.atomic():
+        order = Order.objects.select_for_update(of=("self",)).select_related(
+            "merchant__region", "category", "fabric"
+        ).filter(pk=order_id).first()
+        if order is None or order.status != OrderStatus.MATCHING:
+            return None
+        allocations = list(order.allocations.all())
+        holding = [a for a in allocations if a.status in HOLDING_ALLOCATION_STATUSES]
+        open_qty = order.quantity - sum(a.quantity for a in holding)
+        if open_qty <= 0:
+            return None
+        open_sizes = _subtract_sizes(order.sizes, [a.sizes for a in holding])
+        excluded = frozenset(a.factory_id for a in allocations)
+        spec = order_spec(order, quantity=open_qty, sizes=open_sizes, excluded=excluded)
+        states, rarity = selectors.market_for_order(spec)
+        weights = settings.MATCHING_WEIGHTS
+
+        raced: list[engine.Candidate] = []
+        decision = engine.decide(spec, states.values(), weights, rarity)
+        created: list[Allocation] = []
+        for _ in range(MAX_RACE_RETRIES):
+            if not decision.placed:
+                break
+            try:
+                with transaction.atomic():
+                    created = _offer_shares(order, spec, decision.shares)
+                break
+            except CapacityUnavailable:
+                # Another worker booked these days between our read and our lock: re-read them.
+                touched = [s.factory_id for s in decision.shares]
+                raced.extend(c for c in decision.candidates if c.factory_id in touched)
+                fresh = selectors.active_factory_states(factory_ids=touched)
+                selectors.load_capacity(fresh, start=spec.earliest_start, end=spec.due_date)
+                states.update(fresh)
+                decision = engine.decide(spec, states.values(), weights, rarity)
+        run = _record_run(order, trigger, decision, created, raced, started)
+        if not created:
+            reason = decision.reason or "Capacity was taken by other orders while matching; no factory is left."
+            if holding:
+                reason = f"{open_qty} of {order.quantity} pieces could not be placed. {reason}"
+            order_transition(order=order, to_status=OrderStatus.UNMATCHED, message=reason)
+    return run
+
+
+def _subtract_sizes(sizes: dict[str, int], taken: Sequence[dict[str, int]]) -> dict[str, int]:
+    left = dict(sizes)
+    for part in taken:
+        for size, qty in part.items():
+            left[size] = left.get(size, 0) - qty
+    return {k: v for k, v in left.items() if v > 0}
+
+
+def _offer_shares(order: Order, spec: engine.OrderSpec, shares: Sequence[engine.Share]) -> list[Allocation]:
+    """Create one offered allocation per share and reserve its minutes, all or nothing."""
+    now = timezone.now()
+    expires = now + timedelta(seconds=settings.OFFER_TTL_SECONDS)
+    last_share = order.allocations.aggregate(m=Max("share_no"))["m"]
+    next_share = 0 if last_share is None else last_share + 1
+    factories = Factory.objects.select_related("region").in_bulk([s.factory_id for s in shares])
+    created = []
+    for i, share in enumerate(shares):
+        factory = factories[share.factory_id]
+        ship_by = order.due_date - timedelta(days=shipping_days(factory.region.province, spec.merchant_province))
+        allocation = Allocation.objects.create(
+            order=order,
+            factory=factory,
+            share_no=next_share + i,
+            quantity=share.quantity,
+            sizes=dict(share.sizes),
+            unit_price=order.target_unit_price,
+            start_date=share.days[0][0] if share.days else None,
+            end_date=share.days[-1][0] if share.days else None,
+            ship_by=ship_by,
+            expires_at=expires,
+        )
+        allocation.reserved_minutes = capacity_reserve(allocation=allocation, days=share.days)
+        allocation.save(update_fields=["reserved_minutes"])
+        Factory.objects.filter(pk=factory.pk).update(offers_received=F("offers_received") + 1)
+        order_event(
+            order=order,
+            allocation=allocation,
+            kind="offered",
+            to_status=AllocationStatus.OFFERED,
+            message=f"Offered {share.quantity} pieces to {factory.name} until {expires:%Y-%m-%d %H:%M}.",
+            data={"factory_id": factory.pk, "quantity": share.quantity, "minutes": allocation.reserved_minutes},
+        )
+        created.append(allocation)
+    if order.first_offered_at is None:
+        order.first_offered_at = now
+        order.save(update_fields=["first_offered_at", "updated_at"])
+    return created
+
+
+def _record_run(
+    order: Order,
+    trigger: str,
+    decision: engine.Decision,
+    created: Sequence[Allocation],
+    raced: Sequence[engine.Candidate],
+    started: float,
+) -> MatchRun:
+    chosen = {a.factory_id: a for a in created}
+    raced_ids = {c.factory_id for c in raced}
+    top = settings.MATCHING_EXPLAIN_TOP
+    rows: list[dict[str, Any]] = []
+    for c in decision.candidates:
+        if c.factory_id in chosen:
+            status, reason = "chosen", ""
+        elif c.factory_id in raced_ids:
+            status, reason = "passed", engine.REASON_RACE
+        elif c.eligible:
+            status, reason = "passed", engine.REASON_RANKED_LOWER
+        else:
+            status, reason = "passed", c.reason or ""
+        if c.eligible and len(rows) >= top and status != "chosen":
+            continue
+        rows.append(
+            {
+                "factory_id": c.factory_id,
+                "factory_name": c.factory_name,
+                "status": status,
+                "reason": reason,
+                "reason_text": engine.REASON_TEXT.get(reason, ""),
+                "detail": c.detail,
+                "score": c.score,
+                "terms": dict(c.terms),
+                "days": [[d.isoformat(), m] for d, m in c.days],
+                "placeable_qty": c.placeable_qty,
+            }
+        )
+    plan = [
+        {
+            "allocation_id": a.pk,
+            "factory_id": a.factory_id,
+            "factory_name": a.factory.name,
+            "quantity": a.quantity,
+            "sizes": a.sizes,
+            "minutes": a.reserved_minutes,
+            "days": [[d.isoformat(), m] for d, m in _share_days(decision, a.factory_id)],
+        }
+        for a in created
+    ]
+    counts = engine.reason_counts(c for c in decision.candidates if c.factory_id not in chosen)
+    ranked_lower = sum(1 for c in decision.candidates if c.eligible and c.factory_id not in chosen)
+    if ranked_lower:
+        counts[engine.REASON_RANKED_LOWER] = ranked_lower
+    if created:
+        names = ", ".join(f"{a.factory.name} ({a.quantity} pcs)" for a in created)
+        summary = f"Offered to {names}; {len(decision.candidates)} factories considered."
+        outcome = MatchOutcome.OFFERED
+    else:
+        summary = decision.reason or "No factory left."
+        outcome = MatchOutcome.UNMATCHED
+    return MatchRun.objects.create(
+        order=order,
+        trigger=trigger,
+        outcome=outcome,
+        summary=summary,
+        reason_counts=counts,
+        candidates=rows,
+        plan=plan,
+        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+    )
+
+
+def _share_days(decision: engine.Decision, factory_id: int) -> tuple[tuple[date, int], ...]:
+    return next((s.days for s in decision.shares if s.factory_id == factory_id), ())
+
+
+# --- the factory's answer ------------------------------------------------------------------------
+
+
+def _lock_offer(allocation_id: int, factory: Factory | None) -> tuple[Order, Allocation]:
+    """Lock order then allocation (the global lock order). Raises Allocation.DoesNotExist for other tenants."""
+    scope = Allocation.objects.filter(pk=allocation_id)
+    if factory is not None:
+        scope = scope.filter(factory=factory)
+    order_id = scope.values_list("order_id", flat=True).get()
+    order = order_lock(order_id)
+    allocation = Allocation.objects.select_for_update().select_related("order", "factory").get(pk=allocation_id)
+    return order, allocation
+
+
+def _record_answer(allocation: Allocation, *, accepted: bool) -> None:
+    seconds = max(0, int((timezone.now() - allocation.offered_at).total_seconds()))
+    Factory.objects.filter(pk=allocation.factory_id).update(
+        offers_answered=F("offers_answered") + 1,
+        offers_accepted=F("offers_accepted") + int(accepted),
+        response_seconds_total=F("response_seconds_total") + seconds,
+    )
+
+
+def offer_accept(*, allocation_id: int, factory: Factory, actor: User | None = None) -> Allocation:
+    """The factory takes the offer. First answer wins (compare-and-set); an expired offer is refused."""
+    with transaction.atomic():
+        order, allocation = _lock_offer(allocation_id, factory)
+        if allocation.status == AllocationStatus.OFFERED and allocation.expires_at <= timezone.now():
+            raise IllegalTransition("This offer has expired.", code="offer_expired")
+        allocation_transition(
+            allocation=allocation, to_status=AllocationStatus.ACCEPTED, actor=actor,
+            message=f"{factory.name} accepted.", responded_at=timezone.now(),
+        )
+        _record_answer(allocation, accepted=True)
+        order_refresh_status(order=order, actor=actor)
+    return allocation
+
+
+def offer_decline(*, allocation_id: int, factory: Factory, reason: str = "", actor: User | None = None) -> Allocation:
+    """The factory turns the offer down: its minutes are released and the share goes to the next factory."""
+    with transaction.atomic():
+        order, allocation = _lock_offer(allocation_id, factory)
+        allocation_transition(
+            allocation=allocation, to_status=AllocationStatus.DECLINED, actor=actor,
+            message=f"{factory.name} declined: {reason or 'no reason given'}.",
+            responded_at=timezone.now(), decline_reason=reason,
+        )
+        capacity_release(allocation=allocation)
+        _record_answer(allocation, accepted=False)
+        _rematch_after_commit(order, trigger="declined")
+    return allocation
+
+
+def offer_expire(*, allocation_id: int) -> bool:
+    """Expire an offer past its deadline and move its share on. Quietly does nothing if it was answered."""
+    with transaction.atomic():
+        try:
+            order, allocation = _lock_offer(allocation_id, None)
+        except Allocation.DoesNotExist:
+            return False
+        if allocation.status != AllocationStatus.OFFERED or allocation.expires_at > timezone.now():
+            return False
+        allocation_transition(
+            allocation=allocation, to_status=AllocationStatus.EXPIRED,
+            message=f"{allocation.factory.name} did not answer in time.",
+        )
+        capacity_release(allocation=allocation)
+        _rematch_after_commit(order, trigger="expired")
+    return True
+
+
+def _rematch_after_commit(order: Order, *, trigger: str) -> None:
+    if order.status != OrderStatus.MATCHING:
+        return
+    from matching.tasks import match_order
+
+    order_id = order.pk
+    transaction.on_commit(lambda: match_order.delay(order_id, trigger))
+
+
+def offers_due_for_expiry(*, limit: int = 500) -> list[int]:
+    return list(
+        Allocation.objects.filter(status=AllocationStatus.OFFERED, expires_at__lte=timezone.now())
+        .order_by("expires_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def orders_stuck_in_matching(*, older_than_seconds: int, limit: int = 500) -> list[int]:
+    """Orders in `matching` with no live offer for a while: their task was lost (broker restart, crash)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return list(
+        Order.objects.filter(status=OrderStatus.MATCHING, updated_at__lte=cutoff)
+        .exclude(allocations__status=AllocationStatus.OFFERED)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def order_rematch(*, order_id: int, actor: User | None = None) -> Order:
+    """Put an unmatched order back into matching (after the market changed)."""
+    with transaction.atomic():
+        order = order_lock(order_id)
+        order_transition(order=order, to_status=OrderStatus.MATCHING, actor=actor, message="Matching again.")
+        _rematch_after_commit(order, trigger="rematch")
+    return order

@@ -1,0 +1,49 @@
+"""Thin Celery tasks: take ids, call one service. All are idempotent (safe to run twice or concurrently).
+
+acks_late + reject_on_worker_lost (settings) mean a task killed mid-way is redelivered; the
+services hold row locks and re-check state, so a redelivered task changes nothing already done.
+"""
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+
+from matching import services
+
+TASK_OPTIONS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="matching.tasks.match_order", **TASK_OPTIONS)
+def match_order(order_id: int, trigger: str = "task") -> str:
+    run = services.order_match(order_id=order_id, trigger=trigger)
+    return run.outcome if run is not None else "noop"
+
+
+@shared_task(name="matching.tasks.expire_offer", **TASK_OPTIONS)
+def expire_offer(allocation_id: int) -> bool:
+    return services.offer_expire(allocation_id=allocation_id)
+
+
+@shared_task(name="matching.tasks.expire_offers", **TASK_OPTIONS)
+def expire_offers() -> int:
+    """Beat: expire every offer past its deadline; each expiry re-matches its share after commit."""
+    expired = 0
+    for allocation_id in services.offers_due_for_expiry():
+        expired += int(services.offer_expire(allocation_id=allocation_id))
+    return expired
+
+
+@shared_task(name="matching.tasks.sweep_stuck_orders", **TASK_OPTIONS)
+def sweep_stuck_orders() -> int:
+    """Beat: re-enqueue matching for orders whose task was lost. The database, not the broker, is the record."""
+    ids = services.orders_stuck_in_matching(older_than_seconds=settings.MATCHING_STUCK_AFTER_SECONDS)
+    for order_id in ids:
+        match_order.delay(order_id, "sweeper")
+    return len(ids)

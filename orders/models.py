@@ -1,0 +1,175 @@
+"""Orders, their shares allocated to factories (offers), production progress and the event log.
+
+The status machines are data (orders.state) and change only through orders.services.
+"""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class OrderStatus(models.TextChoices):
+    MATCHING = "matching", "Matching"
+    CONFIRMED = "confirmed", "Confirmed"
+    IN_PRODUCTION = "in_production", "In production"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    UNMATCHED = "unmatched", "Unmatched"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class AllocationStatus(models.TextChoices):
+    OFFERED = "offered", "Offered"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    CANCELLED = "cancelled", "Cancelled"
+    IN_PRODUCTION = "in_production", "In production"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+
+
+# An allocation holds capacity while in one of these.
+LIVE_ALLOCATION_STATUSES = (
+    AllocationStatus.OFFERED,
+    AllocationStatus.ACCEPTED,
+    AllocationStatus.IN_PRODUCTION,
+)
+# A factory has committed to the share.
+COMMITTED_ALLOCATION_STATUSES = (
+    AllocationStatus.ACCEPTED,
+    AllocationStatus.IN_PRODUCTION,
+    AllocationStatus.SHIPPED,
+    AllocationStatus.DELIVERED,
+)
+# Counts against the order's quantity: offered or committed.
+HOLDING_ALLOCATION_STATUSES = (AllocationStatus.OFFERED, *COMMITTED_ALLOCATION_STATUSES)
+
+
+class Stage(models.TextChoices):
+    CUT = "cut", "Cutting"
+    SEW = "sew", "Sewing"
+    FINISH = "finish", "Finishing"
+    QC = "qc", "Quality control"
+    PACK = "pack", "Packing"
+
+
+class Order(models.Model):
+    merchant = models.ForeignKey("accounts.Merchant", on_delete=models.PROTECT, related_name="orders")
+    title = models.CharField(max_length=200)
+    category = models.ForeignKey("factories.Category", on_delete=models.PROTECT)
+    processes = models.ManyToManyField("factories.Process", blank=True)
+    fabric = models.ForeignKey("factories.Fabric", on_delete=models.PROTECT)
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    sizes = models.JSONField(default=dict, help_text="Size breakdown, e.g. {'S': 30, 'M': 50}; sums to quantity.")
+    due_date = models.DateField(help_text="Date the goods must reach the merchant.")
+    target_unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="CNY")
+    sam_override = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    material_lead_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.MATCHING)
+    unmatched_reason = models.TextField(blank=True)
+    repeat_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="repeats")
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    first_offered_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="order_idempotency_key_unique",
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive"),
+            models.CheckConstraint(condition=Q(target_unit_price__gt=0), name="order_price_positive"),
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"]), models.Index(fields=["merchant", "status"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+
+class Allocation(models.Model):
+    """A factory's share of an order: first an offer with a deadline, then the factory's job.
+
+    `share_no` numbers the order's allocations 0, 1, 2... in the order they were offered. A split
+    order holds several at once; a declined share's quantity is re-placed under a new number.
+    The sum of the quantities held (offered or committed) never exceeds the order's quantity:
+    matching computes the open quantity under the order's row lock.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="allocations")
+    factory = models.ForeignKey("factories.Factory", on_delete=models.PROTECT, related_name="allocations")
+    share_no = models.PositiveSmallIntegerField(default=0)
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    sizes = models.JSONField(default=dict)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    reserved_minutes = models.PositiveIntegerField(default=0)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True, help_text="Last planned sewing day.")
+    ship_by = models.DateField(null=True, blank=True, help_text="Latest ship date to arrive by the due date.")
+    status = models.CharField(max_length=16, choices=AllocationStatus.choices, default=AllocationStatus.OFFERED)
+    offered_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(max_length=500, blank=True)
+    carrier = models.CharField(max_length=100, blank=True)
+    tracking = models.CharField(max_length=100, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "share_no"], name="allocation_share_no_unique"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="allocation_quantity_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["factory", "status"]),
+            models.Index(fields=["status", "expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"allocation {self.pk} of order {self.order_id} to factory {self.factory_id}"
+
+
+class ProgressReport(models.Model):
+    """A factory's report of pieces that passed a stage (incremental), with defects found."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="progress_reports")
+    stage = models.CharField(max_length=8, choices=Stage.choices)
+    quantity = models.PositiveIntegerField()
+    defects = models.PositiveIntegerField(default=0)
+    note = models.CharField(max_length=500, blank=True)
+    reported_at = models.DateTimeField(auto_now_add=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class OrderEvent(models.Model):
+    """Append-only log: who did what to an order or one of its allocations, when and why."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
+    kind = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    message = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["order", "at"])]

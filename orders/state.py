@@ -1,0 +1,40 @@
+"""The order and allocation state machines, as data.
+
+A status maps to the statuses it may move to; `orders.services.order_transition` and
+`allocation_transition` are the only writers and refuse anything not listed here (HTTP 409).
+"""
+
+from orders.models import AllocationStatus as A
+from orders.models import OrderStatus as O
+
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    O.MATCHING: frozenset({O.CONFIRMED, O.UNMATCHED, O.CANCELLED}),
+    # Back to matching when a factory drops out (paused, capacity lowered) before production.
+    O.CONFIRMED: frozenset({O.IN_PRODUCTION, O.MATCHING, O.CANCELLED}),
+    O.IN_PRODUCTION: frozenset({O.SHIPPED}),
+    O.SHIPPED: frozenset({O.DELIVERED}),
+    O.DELIVERED: frozenset(),
+    # An admin (or the merchant, after changing nothing) may retry an unmatched order.
+    O.UNMATCHED: frozenset({O.MATCHING, O.CANCELLED}),
+    O.CANCELLED: frozenset(),
+}
+
+ALLOCATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    A.OFFERED: frozenset({A.ACCEPTED, A.DECLINED, A.EXPIRED, A.WITHDRAWN}),
+    A.ACCEPTED: frozenset({A.IN_PRODUCTION, A.CANCELLED, A.WITHDRAWN}),
+    A.IN_PRODUCTION: frozenset({A.SHIPPED}),
+    A.SHIPPED: frozenset({A.DELIVERED}),
+    A.DECLINED: frozenset(),
+    A.EXPIRED: frozenset(),
+    A.WITHDRAWN: frozenset(),
+    A.CANCELLED: frozenset(),
+    A.DELIVERED: frozenset(),
+}
+
+
+def order_can_move(from_status: str, to_status: str) -> bool:
+    return to_status in ORDER_TRANSITIONS.get(from_status, frozenset())
+
+
+def allocation_can_move(from_status: str, to_status: str) -> bool:
+    return to_status in ALLOCATION_TRANSITIONS.get(from_status, frozenset())
