@@ -47,7 +47,9 @@ class FactoryProfile:
 
 def _validate_limits(min_qty: int, max_qty: int) -> None:
     if min_qty > max_qty:
-        raise ValidationFailed("Minimum order quantity is above the maximum.", field="min_order_qty", code="min_above_max")
+        raise ValidationFailed(
+            "Minimum order quantity is above the maximum.", field="min_order_qty", code="min_above_max"
+        )
 
 
 def factory_register(*, username: str, password: str, email: str, profile: FactoryProfile) -> Factory:
@@ -85,7 +87,7 @@ def factory_verify(*, factory_id: int, actor: User | None = None) -> Factory:
     return factory
 
 
-FACTORY_STATUS_MOVES = {
+FACTORY_STATUS_MOVES: dict[str, set[str]] = {
     FactoryStatus.ACTIVE: {FactoryStatus.PAUSED},
     FactoryStatus.PAUSED: {FactoryStatus.ACTIVE},
     FactoryStatus.PENDING: set(),
@@ -102,9 +104,12 @@ def factory_update(*, factory: Factory, actor: User | None, changes: dict[str, A
     the standard days ahead and re-routes what no longer fits.
     """
     status = changes.pop("status", None)
-    if status is not None and status != factory.status:
-        if status not in FACTORY_STATUS_MOVES.get(factory.status, set()):
-            raise IllegalTransition(f"A factory that is {factory.status} cannot become {status}.", field="status")
+    if (
+        status is not None
+        and status != factory.status
+        and status not in FACTORY_STATUS_MOVES.get(factory.status, set())
+    ):
+        raise IllegalTransition(f"A factory that is {factory.status} cannot become {status}.", field="status")
     _validate_limits(
         changes.get("min_order_qty", factory.min_order_qty), changes.get("max_order_qty", factory.max_order_qty)
     )
@@ -126,7 +131,9 @@ def factory_update(*, factory: Factory, actor: User | None, changes: dict[str, A
 
 def factory_reroute_all(*, factory: Factory, reason: str) -> int:
     ids = list(
-        Allocation.objects.filter(factory=factory, status__in=REROUTABLE).order_by("order_id", "pk").values_list("pk", flat=True)
+        Allocation.objects.filter(factory=factory, status__in=REROUTABLE)
+        .order_by("order_id", "pk")
+        .values_list("pk", flat=True)
     )
     return sum(int(allocation_reroute(allocation_id=a, reason=reason)) for a in ids)
 
@@ -179,7 +186,9 @@ def calendar_update(*, factory: Factory, changes: Iterable[DayChange]) -> list[C
         if change.day < today:
             raise ValidationFailed(f"{change.day} is in the past.", field="days", code="past_date")
         result.append(
-            capacity_day_set(factory=factory, day=change.day, minutes=change.capacity_minutes, override=True, note=change.note)
+            capacity_day_set(
+                factory=factory, day=change.day, minutes=change.capacity_minutes, override=True, note=change.note
+            )
         )
     return result
 
@@ -214,9 +223,7 @@ def capacity_day_set(*, factory: Factory, day: date, minutes: int, override: boo
             for allocation_id, booked in movable:
                 if excess <= 0:
                     break
-                allocation_reroute(
-                    allocation_id=allocation_id, reason=f"{factory.name} reduced its capacity on {day}."
-                )
+                allocation_reroute(allocation_id=allocation_id, reason=f"{factory.name} reduced its capacity on {day}.")
                 excess -= booked
         updated = CapacityDay.objects.filter(pk=row.pk, reserved_minutes__lte=minutes).update(
             capacity_minutes=minutes, is_override=override, note=note
@@ -231,4 +238,3 @@ def factory_record_delivery(*, factory_id: int, on_time: bool) -> None:
     Factory.objects.filter(pk=factory_id).update(
         jobs_delivered=F("jobs_delivered") + 1, jobs_on_time=F("jobs_on_time") + int(on_time)
     )
-

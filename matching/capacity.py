@@ -65,9 +65,7 @@ def capacity_reserve(*, allocation: Allocation, days: Sequence[tuple[date, int]]
 def capacity_release(*, allocation: Allocation) -> int:
     """Give back every minute `allocation` holds. Idempotent: a second call finds nothing to release."""
     with transaction.atomic():
-        reservations = list(
-            Reservation.objects.select_for_update().filter(allocation=allocation).order_by("day")
-        )
+        reservations = list(Reservation.objects.select_for_update().filter(allocation=allocation).order_by("day"))
         if not reservations:
             return 0
         rows = {

@@ -24,6 +24,9 @@ class Reservation(models.Model):
         ]
         indexes = [models.Index(fields=["factory", "day"])]
 
+    def __str__(self) -> str:
+        return f"{self.minutes} min on {self.day} for allocation {self.allocation_id}"
+
 
 class MatchOutcome(models.TextChoices):
     OFFERED = "offered", "Offered"
@@ -48,3 +51,6 @@ class MatchRun(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"match run {self.pk} of order {self.order_id}: {self.outcome}"

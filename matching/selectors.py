@@ -46,7 +46,11 @@ def active_factory_states(*, factory_ids: list[int] | None = None) -> dict[int, 
     qs = Factory.objects.filter(status=FactoryStatus.ACTIVE)
     if factory_ids is not None:
         qs = qs.filter(pk__in=factory_ids)
-    caps: dict[str, dict[int, set[str]]] = {"categories": defaultdict(set), "processes": defaultdict(set), "fabrics": defaultdict(set)}
+    caps: dict[str, dict[int, set[str]]] = {
+        "categories": defaultdict(set),
+        "processes": defaultdict(set),
+        "fabrics": defaultdict(set),
+    }
     ids_filter = {"factory__status": FactoryStatus.ACTIVE}
     if factory_ids is not None:
         ids_filter = {"factory_id__in": factory_ids}  # type: ignore[dict-item]

@@ -62,7 +62,7 @@ def order_spec(order: Order, *, quantity: int, sizes: dict[str, int], excluded: 
         target_unit_price=order.target_unit_price,
         earliest_start=timezone.localdate() + timedelta(days=max(1, lead + pre_days)),
         due_date=order.due_date,
-        merchant_province=merchant.region.province if merchant.region_id else None,
+        merchant_province=merchant.region.province if merchant.region is not None else None,
         post_sewing_days=post_days,
         buffer_days=settings.SHIPPING_BUFFER_DAYS,
         repeat_factory_ids=repeat_ids,
@@ -82,9 +82,12 @@ def order_match(*, order_id: int, trigger: str = "task") -> MatchRun | None:
     """
     started = time.perf_counter()
     with transaction.atomic():
-        order = Order.objects.select_for_update(of=("self",)).select_related(
-            "merchant__region", "category", "fabric"
-        ).filter(pk=order_id).first()
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("merchant__region", "category", "fabric")
+            .filter(pk=order_id)
+            .first()
+        )
         if order is None or order.status != OrderStatus.MATCHING:
             return None
         allocations = list(order.allocations.all())
@@ -280,8 +283,11 @@ def offer_accept(*, allocation_id: int, factory: Factory, actor: User | None = N
         if allocation.status == AllocationStatus.OFFERED and allocation.expires_at <= timezone.now():
             raise IllegalTransition("This offer has expired.", code="offer_expired")
         allocation_transition(
-            allocation=allocation, to_status=AllocationStatus.ACCEPTED, actor=actor,
-            message=f"{factory.name} accepted.", responded_at=timezone.now(),
+            allocation=allocation,
+            to_status=AllocationStatus.ACCEPTED,
+            actor=actor,
+            message=f"{factory.name} accepted.",
+            responded_at=timezone.now(),
         )
         _record_answer(allocation, accepted=True)
         order_refresh_status(order=order, actor=actor)
@@ -293,9 +299,12 @@ def offer_decline(*, allocation_id: int, factory: Factory, reason: str = "", act
     with transaction.atomic():
         order, allocation = _lock_offer(allocation_id, factory)
         allocation_transition(
-            allocation=allocation, to_status=AllocationStatus.DECLINED, actor=actor,
+            allocation=allocation,
+            to_status=AllocationStatus.DECLINED,
+            actor=actor,
             message=f"{factory.name} declined: {reason or 'no reason given'}.",
-            responded_at=timezone.now(), decline_reason=reason,
+            responded_at=timezone.now(),
+            decline_reason=reason,
         )
         capacity_release(allocation=allocation)
         _record_answer(allocation, accepted=False)
@@ -313,7 +322,8 @@ def offer_expire(*, allocation_id: int) -> bool:
         if allocation.status != AllocationStatus.OFFERED or allocation.expires_at > timezone.now():
             return False
         allocation_transition(
-            allocation=allocation, to_status=AllocationStatus.EXPIRED,
+            allocation=allocation,
+            to_status=AllocationStatus.EXPIRED,
             message=f"{allocation.factory.name} did not answer in time.",
         )
         capacity_release(allocation=allocation)

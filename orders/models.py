@@ -156,6 +156,9 @@ class ProgressReport(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.stage} +{self.quantity} on allocation {self.allocation_id}"
+
 
 class OrderEvent(models.Model):
     """Append-only log: who did what to an order or one of its allocations, when and why."""
@@ -173,3 +176,6 @@ class OrderEvent(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["order", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on order {self.order_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -155,8 +155,16 @@ def _idempotent_replay(existing: Order, fingerprint: str) -> Order:
     return existing
 
 
-def order_repeat(*, order: Order, merchant: Merchant, quantity: int, due_date: date, actor: User | None = None,
-                 sizes: dict[str, int] | None = None, idempotency_key: str | None = None) -> tuple[Order, bool]:
+def order_repeat(
+    *,
+    order: Order,
+    merchant: Merchant,
+    quantity: int,
+    due_date: date,
+    actor: User | None = None,
+    sizes: dict[str, int] | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[Order, bool]:
     """Re-order a delivered style in one call: same spec, new quantity and due date.
 
     The size breakdown is scaled from the original when not given, so a hit's size curve is kept.
@@ -243,7 +251,12 @@ def order_transition(
         fields.append("unmatched_reason")
     order.save(update_fields=fields)
     order_event(
-        order=order, kind="status", from_status=from_status, to_status=to_status, actor=actor, message=message,
+        order=order,
+        kind="status",
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        message=message,
         data=data,
     )
     return order
@@ -256,10 +269,16 @@ def order_cancel(*, order_id: int, actor: User | None = None, reason: str = "") 
     with transaction.atomic():
         order = order_lock(order_id)
         order_transition(order=order, to_status=OrderStatus.CANCELLED, actor=actor, message=reason or "Cancelled.")
-        for allocation in Allocation.objects.select_for_update().filter(
-            order=order, status__in=[AllocationStatus.OFFERED, AllocationStatus.ACCEPTED]
-        ).order_by("pk"):
-            target = AllocationStatus.WITHDRAWN if allocation.status == AllocationStatus.OFFERED else AllocationStatus.CANCELLED
+        for allocation in (
+            Allocation.objects.select_for_update()
+            .filter(order=order, status__in=[AllocationStatus.OFFERED, AllocationStatus.ACCEPTED])
+            .order_by("pk")
+        ):
+            target = (
+                AllocationStatus.WITHDRAWN
+                if allocation.status == AllocationStatus.OFFERED
+                else AllocationStatus.CANCELLED
+            )
             allocation_transition(allocation=allocation, to_status=target, actor=actor, message="Order cancelled.")
             capacity_release(allocation=allocation)
     return order
@@ -270,9 +289,9 @@ def order_receive(*, order_id: int, actor: User | None = None) -> Order:
     with transaction.atomic():
         order = order_lock(order_id)
         order_transition(order=order, to_status=OrderStatus.DELIVERED, actor=actor, message="Goods received.")
-        for allocation in Allocation.objects.select_for_update().filter(
-            order=order, status=AllocationStatus.SHIPPED
-        ).order_by("pk"):
+        for allocation in (
+            Allocation.objects.select_for_update().filter(order=order, status=AllocationStatus.SHIPPED).order_by("pk")
+        ):
             allocation_transition(allocation=allocation, to_status=AllocationStatus.DELIVERED, actor=actor)
             on_time = allocation.ship_by is None or (
                 allocation.shipped_at is not None and timezone.localdate(allocation.shipped_at) <= allocation.ship_by
@@ -335,7 +354,13 @@ def allocation_transition(
 
 
 def allocation_report_progress(
-    *, allocation_id: int, factory: Factory, stage: str, quantity: int, defects: int = 0, note: str = "",
+    *,
+    allocation_id: int,
+    factory: Factory,
+    stage: str,
+    quantity: int,
+    defects: int = 0,
+    note: str = "",
     actor: User | None = None,
 ) -> ProgressReport:
     """Record pieces through a stage. The first report starts production; totals never pass the quantity."""
@@ -350,8 +375,12 @@ def allocation_report_progress(
         order = order_lock(order_id)
         allocation = Allocation.objects.select_for_update().select_related("order").get(pk=allocation_id)
         if allocation.status == AllocationStatus.ACCEPTED:
-            allocation_transition(allocation=allocation, to_status=AllocationStatus.IN_PRODUCTION, actor=actor,
-                                  message="Production started.")
+            allocation_transition(
+                allocation=allocation,
+                to_status=AllocationStatus.IN_PRODUCTION,
+                actor=actor,
+                message="Production started.",
+            )
         elif allocation.status != AllocationStatus.IN_PRODUCTION:
             raise IllegalTransition(f"Progress cannot be reported on an allocation that is {allocation.status}.")
         done = allocation.progress_reports.filter(stage=stage).aggregate(q=Sum("quantity"))["q"] or 0
@@ -368,15 +397,21 @@ def allocation_report_progress(
             Factory.objects.filter(pk=factory.pk).update(
                 qc_pieces=F("qc_pieces") + quantity, qc_defects=F("qc_defects") + defects
             )
-        order_event(order=order, allocation=allocation, kind="progress", actor=actor,
-                    message=f"{stage}: +{quantity} ({defects} defects)",
-                    data={"stage": stage, "quantity": quantity, "defects": defects})
+        order_event(
+            order=order,
+            allocation=allocation,
+            kind="progress",
+            actor=actor,
+            message=f"{stage}: +{quantity} ({defects} defects)",
+            data={"stage": stage, "quantity": quantity, "defects": defects},
+        )
         order_refresh_status(order=order, actor=actor)
     return report
 
 
-def allocation_ship(*, allocation_id: int, factory: Factory, carrier: str, tracking: str,
-                    actor: User | None = None) -> Allocation:
+def allocation_ship(
+    *, allocation_id: int, factory: Factory, carrier: str, tracking: str, actor: User | None = None
+) -> Allocation:
     """The factory ships its share; when every share has shipped, so has the order."""
     with transaction.atomic():
         order_id = Allocation.objects.filter(pk=allocation_id, factory=factory).values_list("order_id", flat=True).get()
@@ -385,9 +420,13 @@ def allocation_ship(*, allocation_id: int, factory: Factory, carrier: str, track
         if allocation.status == AllocationStatus.ACCEPTED:
             allocation_transition(allocation=allocation, to_status=AllocationStatus.IN_PRODUCTION, actor=actor)
         allocation_transition(
-            allocation=allocation, to_status=AllocationStatus.SHIPPED, actor=actor,
+            allocation=allocation,
+            to_status=AllocationStatus.SHIPPED,
+            actor=actor,
             message=f"Shipped by {carrier}, tracking {tracking}.",
-            carrier=carrier, tracking=tracking, shipped_at=timezone.now(),
+            carrier=carrier,
+            tracking=tracking,
+            shipped_at=timezone.now(),
         )
         order_refresh_status(order=order, actor=actor)
     return allocation

@@ -13,7 +13,9 @@ def load(apps, schema_editor):  # type: ignore[no-untyped-def]
     for code, name, sam in catalog_data.CATEGORIES:
         Category.objects.update_or_create(code=code, defaults={"name": name, "default_sam": sam})
     for code, name, minutes, days in catalog_data.PROCESSES:
-        Process.objects.update_or_create(code=code, defaults={"name": name, "added_minutes": minutes, "added_days": days})
+        Process.objects.update_or_create(
+            code=code, defaults={"name": name, "added_minutes": minutes, "added_days": days}
+        )
     for code, name, lead in catalog_data.FABRICS:
         Fabric.objects.update_or_create(code=code, defaults={"name": name, "lead_days": lead})
     for code, name, province in catalog_data.REGIONS:

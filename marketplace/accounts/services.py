@@ -27,7 +27,9 @@ def user_create(*, username: str, password: str, email: str, role: str) -> User:
     return candidate
 
 
-def merchant_register(*, username: str, password: str, email: str, name: str, region_code: str | None = None) -> Merchant:
+def merchant_register(
+    *, username: str, password: str, email: str, name: str, region_code: str | None = None
+) -> Merchant:
     with transaction.atomic():
         user = user_create(username=username, password=password, email=email, role=Role.MERCHANT)
         return Merchant.objects.create(owner=user, name=name, region_id=region_code)

@@ -39,7 +39,9 @@ def _flatten(value: Any) -> tuple[Any, Any]:
     return [str(value)], [getattr(value, "code", "invalid")]
 
 
-def error_body(code: str, message: str, errors: dict[str, Any] | None = None, codes: dict[str, Any] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str, message: str, errors: dict[str, Any] | None = None, codes: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {"code": code, "message": message, "errors": errors or {}, "error_codes": codes or {}}
 
 

@@ -5,8 +5,8 @@ import os
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/c2m")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
 
-from marketplace.settings.base import *  # noqa: E402,F403
-from marketplace.settings.base import REST_FRAMEWORK  # noqa: E402
+from marketplace.settings.base import *  # noqa: F403
+from marketplace.settings.base import REST_FRAMEWORK
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
