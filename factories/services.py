@@ -21,6 +21,7 @@ from factories.models import CapacityDay, Category, Fabric, Factory, FactoryStat
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import user_create
 from marketplace.errors import Conflict, IllegalTransition, ValidationFailed
+from marketplace.queue import enqueue_on_commit
 from matching.models import Reservation
 from orders.models import Allocation, AllocationStatus
 
@@ -160,7 +161,7 @@ def allocation_reroute(*, allocation_id: int, reason: str) -> bool:
         else:
             order_event(order=order, allocation=allocation, kind="rerouted", message=f"Re-routing: {reason}")
         if order.status == OrderStatus.MATCHING:
-            transaction.on_commit(lambda: match_order.delay(order_id, "rerouted"))
+            enqueue_on_commit(match_order, order_id, "rerouted")
     return True
 
 

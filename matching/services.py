@@ -22,6 +22,7 @@ from factories.geo import shipping_days
 from factories.models import Factory
 from marketplace.accounts.models import User
 from marketplace.errors import IllegalTransition
+from marketplace.queue import enqueue_on_commit
 from matching import engine, selectors
 from matching.capacity import CapacityUnavailable, capacity_release, capacity_reserve
 from matching.models import MatchOutcome, MatchRun
@@ -337,7 +338,7 @@ def _rematch_after_commit(order: Order, *, trigger: str) -> None:
     from matching.tasks import match_order
 
     order_id = order.pk
-    transaction.on_commit(lambda: match_order.delay(order_id, trigger))
+    enqueue_on_commit(match_order, order_id, trigger)
 
 
 def offers_due_for_expiry(*, limit: int = 500) -> list[int]:

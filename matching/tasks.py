@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
+from marketplace.queue import enqueue
 from matching import services
 
 TASK_OPTIONS = {
@@ -45,5 +46,5 @@ def sweep_stuck_orders() -> int:
     """Beat: re-enqueue matching for orders whose task was lost. The database, not the broker, is the record."""
     ids = services.orders_stuck_in_matching(older_than_seconds=settings.MATCHING_STUCK_AFTER_SECONDS)
     for order_id in ids:
-        match_order.delay(order_id, "sweeper")
+        enqueue(match_order, order_id, "sweeper")
     return len(ids)

@@ -21,6 +21,7 @@ from factories.models import Category, Fabric, Factory, Process
 from factories.services import factory_record_delivery
 from marketplace.accounts.models import Merchant, User
 from marketplace.errors import Conflict, IllegalTransition, ValidationFailed
+from marketplace.queue import enqueue_on_commit
 from orders.models import (
     COMMITTED_ALLOCATION_STATUSES,
     Allocation,
@@ -318,7 +319,7 @@ def order_refresh_status(*, order: Order, actor: User | None = None) -> Order:
 def _enqueue_match(order_id: int, *, trigger: str) -> None:
     from matching.tasks import match_order
 
-    transaction.on_commit(lambda: match_order.delay(order_id, trigger))
+    enqueue_on_commit(match_order, order_id, trigger)
 
 
 # --- allocations ---------------------------------------------------------------------------------
