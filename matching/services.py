@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -76,6 +77,41 @@ def order_spec(order: Order, *, quantity: int, sizes: dict[str, int], excluded: 
 PRE_SEWING_PROCESSES = frozenset({"printing", "digital_printing", "embroidery"})
 
 
+@dataclass
+class OpenWork:
+    """An order locked for matching, with the quantity no live allocation holds."""
+
+    order: Order
+    holding: list[Allocation]
+    open_qty: int
+    spec: engine.OrderSpec
+
+
+def open_work(order: Order) -> OpenWork | None:
+    """What is left to place on a locked order, or None when there is nothing to do."""
+    if order.status != OrderStatus.MATCHING:
+        return None
+    allocations = list(order.allocations.all())
+    holding = [a for a in allocations if a.status in HOLDING_ALLOCATION_STATUSES]
+    open_qty = order.quantity - sum(a.quantity for a in holding)
+    if open_qty <= 0:
+        return None
+    open_sizes = _subtract_sizes(order.sizes, [a.sizes for a in holding])
+    excluded = frozenset(a.factory_id for a in allocations)
+    spec = order_spec(order, quantity=open_qty, sizes=open_sizes, excluded=excluded)
+    return OpenWork(order, holding, open_qty, spec)
+
+
+def orders_lock_for_matching(order_ids: Sequence[int], *, skip_locked: bool = False) -> list[Order]:
+    """Lock orders (in id order, the global lock order) for the rest of the transaction."""
+    return list(
+        Order.objects.select_for_update(of=("self",), skip_locked=skip_locked)
+        .select_related("merchant__region", "category", "fabric")
+        .filter(pk__in=order_ids)
+        .order_by("pk")
+    )
+
+
 def order_match(*, order_id: int, trigger: str = "task") -> MatchRun | None:
     """Place the order's open quantity and offer it; mark it unmatched, with the reason, if nothing can.
 
@@ -83,49 +119,61 @@ def order_match(*, order_id: int, trigger: str = "task") -> MatchRun | None:
     """
     started = time.perf_counter()
     with transaction.atomic():
-        order = (
-            Order.objects.select_for_update(of=("self",))
-            .select_related("merchant__region", "category", "fabric")
-            .filter(pk=order_id)
-            .first()
-        )
-        if order is None or order.status != OrderStatus.MATCHING:
+        locked = orders_lock_for_matching([order_id])
+        work = open_work(locked[0]) if locked else None
+        if work is None:
             return None
-        allocations = list(order.allocations.all())
-        holding = [a for a in allocations if a.status in HOLDING_ALLOCATION_STATUSES]
-        open_qty = order.quantity - sum(a.quantity for a in holding)
-        if open_qty <= 0:
-            return None
-        open_sizes = _subtract_sizes(order.sizes, [a.sizes for a in holding])
-        excluded = frozenset(a.factory_id for a in allocations)
-        spec = order_spec(order, quantity=open_qty, sizes=open_sizes, excluded=excluded)
-        states, rarity = selectors.market_for_order(spec)
-        weights = settings.MATCHING_WEIGHTS
+        states, rarity = selectors.market_for_order(work.spec)
+        decision = engine.decide(work.spec, states.values(), settings.MATCHING_WEIGHTS, rarity)
+        return place_decision(work, decision, states, rarity, trigger=trigger, started=started)
 
-        raced: list[engine.Candidate] = []
-        decision = engine.decide(spec, states.values(), weights, rarity)
-        created: list[Allocation] = []
-        for _ in range(MAX_RACE_RETRIES):
-            if not decision.placed:
-                break
-            try:
-                with transaction.atomic():
-                    created = _offer_shares(order, spec, decision.shares)
-                break
-            except CapacityUnavailable:
-                # Another worker booked these days between our read and our lock: re-read them.
-                touched = [s.factory_id for s in decision.shares]
-                raced.extend(c for c in decision.candidates if c.factory_id in touched)
-                fresh = selectors.active_factory_states(factory_ids=touched)
-                selectors.load_capacity(fresh, start=spec.earliest_start, end=spec.due_date)
-                states.update(fresh)
-                decision = engine.decide(spec, states.values(), weights, rarity)
-        run = _record_run(order, trigger, decision, created, raced, started)
-        if not created:
-            reason = decision.reason or "Capacity was taken by other orders while matching; no factory is left."
-            if holding:
-                reason = f"{open_qty} of {order.quantity} pieces could not be placed. {reason}"
-            order_transition(order=order, to_status=OrderStatus.UNMATCHED, message=reason)
+
+def place_decision(
+    work: OpenWork,
+    decision: engine.Decision,
+    states: dict[int, engine.FactoryState],
+    rarity: dict[str, float],
+    *,
+    trigger: str,
+    started: float,
+) -> MatchRun:
+    """Book and offer what `decision` chose; on a lost race re-read those factories and decide again.
+
+    Runs inside the caller's transaction, with the order locked. Writes the MatchRun; an order
+    nothing can be placed for becomes unmatched with the reason.
+    """
+    order, spec = work.order, work.spec
+    weights = settings.MATCHING_WEIGHTS
+    raced: list[engine.Candidate] = []
+    created: list[Allocation] = []
+    for _ in range(MAX_RACE_RETRIES):
+        if not decision.placed:
+            break
+        try:
+            with transaction.atomic():
+                created = _offer_shares(order, spec, decision.shares)
+            break
+        except CapacityUnavailable:
+            # Another worker booked these days between our read and our lock: re-read them.
+            touched = [s.factory_id for s in decision.shares]
+            raced.extend(c for c in decision.candidates if c.factory_id in touched)
+            fresh = selectors.active_factory_states(factory_ids=touched)
+            selectors.load_capacity(fresh, start=spec.earliest_start, end=spec.due_date)
+            states.update(fresh)
+            decision = engine.decide(spec, states.values(), weights, rarity)
+    run = _record_run(order, trigger, decision, created, raced, started)
+    if created:
+        # Keep the caller's snapshot true for the next order of a batch.
+        for share in decision.shares:
+            state = states.get(share.factory_id)
+            if state is not None:
+                for day, minutes in share.days:
+                    state.free[day] = state.free.get(day, 0) - minutes
+    else:
+        reason = decision.reason or "Capacity was taken by other orders while matching; no factory is left."
+        if work.holding:
+            reason = f"{work.open_qty} of {order.quantity} pieces could not be placed. {reason}"
+        order_transition(order=order, to_status=OrderStatus.UNMATCHED, message=reason)
     return run
 
 

@@ -189,6 +189,12 @@ OFFER_TTL_SECONDS = env_int("OFFER_TTL_SECONDS", 900)
 SHIPPING_BUFFER_DAYS = env_int("SHIPPING_BUFFER_DAYS", 1)
 # An order in `matching` with no live offer for this long is re-enqueued by the sweeper.
 MATCHING_STUCK_AFTER_SECONDS = env_int("MATCHING_STUCK_AFTER_SECONDS", 120)
+# Micro-batching: a worker matching one order also takes the orders that arrived within this
+# window (or whose offers came back) and places them jointly with the optimiser.
+MATCHING_BATCH_ENABLED = env_bool("MATCHING_BATCH_ENABLED", True)
+MATCHING_BATCH_WINDOW_SECONDS = env_float("MATCHING_BATCH_WINDOW_SECONDS", 1.5)
+MATCHING_BATCH_MAX_ORDERS = env_int("MATCHING_BATCH_MAX_ORDERS", 50)
+MATCHING_BATCH_TIME_LIMIT_SECONDS = env_float("MATCHING_BATCH_TIME_LIMIT_SECONDS", 0.5)
 # How many ranked candidates are recorded in full in the explanation.
 MATCHING_EXPLAIN_TOP = env_int("MATCHING_EXPLAIN_TOP", 50)
 # Score weights (each term is in [0, 1]); tune with MATCHING_WEIGHTS='{"price": 2}'.
