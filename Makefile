@@ -6,17 +6,21 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint fmt bench venv services migrate clean
 
+# pip warns about every configured package location that does not exist ("Location ... is ignored"):
+# those lines are hidden, everything else is shown, and pip's exit status is kept (pipefail).
 $(STAMP): requirements.txt requirements-dev.txt scripts/find-python.sh
 	@PYBIN=$$(scripts/find-python.sh) || exit 1; \
 	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$PYBIN"; $$PYBIN -m venv $(VENV) || exit 1; fi
-	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@echo "Installing the pinned packages into $(VENV)"
+	@set -o pipefail; $(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt 2>&1 \
+		| { grep -v "^WARNING: Location '.*' is ignored" || true; }
 	@touch $(STAMP)
 
 venv: $(STAMP)
 
 ## Run the platform: migrations, demo data, web server, Celery worker and beat.
 run: $(STAMP)
-	@bash scripts/run.sh
+	@VENV=$(VENV) bash scripts/run.sh
 
 ## Run the whole test suite against PostgreSQL and Redis.
 test: $(STAMP)
