@@ -27,7 +27,7 @@ from marketplace.queue import enqueue_on_commit
 from matching import engine, selectors
 from matching.capacity import CapacityUnavailable, capacity_release, capacity_reserve
 from matching.models import MatchOutcome, MatchRun
-from orders.models import HOLDING_ALLOCATION_STATUSES, Allocation, AllocationStatus, Order, OrderStatus
+from orders.models import Allocation, AllocationStatus, Order, OrderStatus, held_shares
 from orders.services import (
     allocation_transition,
     order_event,
@@ -92,7 +92,7 @@ def open_work(order: Order) -> OpenWork | None:
     if order.status != OrderStatus.MATCHING:
         return None
     allocations = list(order.allocations.all())
-    holding = [a for a in allocations if a.status in HOLDING_ALLOCATION_STATUSES]
+    holding = held_shares(allocations)
     open_qty = order.quantity - sum(a.quantity for a in holding)
     if open_qty <= 0:
         return None
@@ -151,7 +151,7 @@ def place_decision(
             break
         try:
             with transaction.atomic():
-                created = _offer_shares(order, spec, decision.shares)
+                created = _offer_shares(order, spec, _offered_shares(decision), parallel=_is_parallel(decision))
             break
         except CapacityUnavailable:
             # Another worker booked these days between our read and our lock: re-read them.
@@ -177,6 +177,23 @@ def place_decision(
     return run
 
 
+def _is_parallel(decision: engine.Decision) -> bool:
+    return settings.MATCHING_OFFER_STRATEGY == "parallel" and len(decision.shares) == 1
+
+
+def _offered_shares(decision: engine.Decision) -> tuple[engine.Share, ...]:
+    """Cascade: the decision's shares. Parallel: the whole order to the top-k eligible factories at once."""
+    if not _is_parallel(decision):
+        return decision.shares
+    share = decision.shares[0]
+    others = [
+        engine.Share(c.factory_id, share.quantity, share.sizes, c.days)
+        for c in decision.candidates
+        if c.eligible and c.factory_id != share.factory_id
+    ]
+    return (share, *others[: max(0, settings.MATCHING_PARALLEL_OFFERS - 1)])
+
+
 def _subtract_sizes(sizes: dict[str, int], taken: Sequence[dict[str, int]]) -> dict[str, int]:
     left = dict(sizes)
     for part in taken:
@@ -185,8 +202,14 @@ def _subtract_sizes(sizes: dict[str, int], taken: Sequence[dict[str, int]]) -> d
     return {k: v for k, v in left.items() if v > 0}
 
 
-def _offer_shares(order: Order, spec: engine.OrderSpec, shares: Sequence[engine.Share]) -> list[Allocation]:
-    """Create one offered allocation per share and reserve its minutes, all or nothing."""
+def _offer_shares(
+    order: Order, spec: engine.OrderSpec, shares: Sequence[engine.Share], *, parallel: bool = False
+) -> list[Allocation]:
+    """Create one offered allocation per share and reserve its minutes, all or nothing.
+
+    With `parallel`, the shares are the same part of the order offered to several factories at
+    once, grouped by `offer_group`; each holds its own reservation until one of them accepts.
+    """
     now = timezone.now()
     expires = now + timedelta(seconds=settings.OFFER_TTL_SECONDS)
     last_share = order.allocations.aggregate(m=Max("share_no"))["m"]
@@ -200,6 +223,7 @@ def _offer_shares(order: Order, spec: engine.OrderSpec, shares: Sequence[engine.
             order=order,
             factory=factory,
             share_no=next_share + i,
+            offer_group=next_share if parallel else None,
             quantity=share.quantity,
             sizes=dict(share.sizes),
             unit_price=order.target_unit_price,
@@ -339,8 +363,28 @@ def offer_accept(*, allocation_id: int, factory: Factory, actor: User | None = N
             responded_at=timezone.now(),
         )
         _record_answer(allocation, accepted=True)
+        _withdraw_parallel_rivals(allocation, actor=actor)
         order_refresh_status(order=order, actor=actor)
     return allocation
+
+
+def _withdraw_parallel_rivals(winner: Allocation, *, actor: User | None) -> None:
+    """The first factory to accept a parallel offer wins: the others are withdrawn, their minutes released."""
+    if winner.offer_group is None:
+        return
+    rivals = (
+        Allocation.objects.select_for_update()
+        .filter(order_id=winner.order_id, offer_group=winner.offer_group, status=AllocationStatus.OFFERED)
+        .exclude(pk=winner.pk)
+    )
+    for rival in rivals.order_by("pk"):
+        allocation_transition(
+            allocation=rival,
+            to_status=AllocationStatus.WITHDRAWN,
+            actor=actor,
+            message=f"Another factory accepted first ({winner.factory.name}).",
+        )
+        capacity_release(allocation=rival)
 
 
 def offer_decline(*, allocation_id: int, factory: Factory, reason: str = "", actor: User | None = None) -> Allocation:

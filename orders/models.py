@@ -109,6 +109,9 @@ class Allocation(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="allocations")
     factory = models.ForeignKey("factories.Factory", on_delete=models.PROTECT, related_name="allocations")
     share_no = models.PositiveSmallIntegerField(default=0)
+    # Parallel offers of one share carry the share_no of the group's first offer: the first
+    # factory to accept wins and the others are withdrawn. None for cascade offers.
+    offer_group = models.PositiveSmallIntegerField(null=True, blank=True)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     sizes = models.JSONField(default=dict)
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
@@ -179,3 +182,19 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on order {self.order_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+def held_shares(allocations: list[Allocation]) -> list[Allocation]:
+    """One allocation per share that holds part of the order (offered or committed).
+
+    Parallel offers of a share (same `offer_group`) hold its quantity once; a committed one wins.
+    """
+    best: dict[tuple[str, int], Allocation] = {}
+    for a in allocations:
+        if a.status not in HOLDING_ALLOCATION_STATUSES:
+            continue
+        key = ("group", a.offer_group) if a.offer_group is not None else ("share", a.share_no)
+        current = best.get(key)
+        if current is None or (current.status == AllocationStatus.OFFERED and a.status != AllocationStatus.OFFERED):
+            best[key] = a
+    return list(best.values())

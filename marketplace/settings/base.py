@@ -195,6 +195,9 @@ MATCHING_BATCH_ENABLED = env_bool("MATCHING_BATCH_ENABLED", True)
 MATCHING_BATCH_WINDOW_SECONDS = env_float("MATCHING_BATCH_WINDOW_SECONDS", 1.5)
 MATCHING_BATCH_MAX_ORDERS = env_int("MATCHING_BATCH_MAX_ORDERS", 50)
 MATCHING_BATCH_TIME_LIMIT_SECONDS = env_float("MATCHING_BATCH_TIME_LIMIT_SECONDS", 0.5)
+# Offer strategy: "cascade" (one factory at a time) or "parallel" (the top k at once; first accept wins).
+MATCHING_OFFER_STRATEGY = env_str("MATCHING_OFFER_STRATEGY", "cascade")
+MATCHING_PARALLEL_OFFERS = env_int("MATCHING_PARALLEL_OFFERS", 3)
 # How many ranked candidates are recorded in full in the explanation.
 MATCHING_EXPLAIN_TOP = env_int("MATCHING_EXPLAIN_TOP", 50)
 # Score weights (each term is in [0, 1]); tune with MATCHING_WEIGHTS='{"price": 2}'.

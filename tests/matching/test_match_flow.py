@@ -109,3 +109,46 @@ def test_order_too_big_for_any_one_factory_is_split(merchant_a):
         for size, q in x.sizes.items():
             merged[size] = merged.get(size, 0) + q
     assert merged == {"S": 300, "M": 400, "L": 300}
+
+
+def test_parallel_offers_first_accept_wins_and_rivals_are_released(merchant_a, settings):
+    settings.MATCHING_OFFER_STRATEGY = "parallel"
+    settings.MATCHING_PARALLEL_OFFERS = 3
+    factories = [mf.make_factory(name=f"P{i}") for i in range(4)]
+    order = mf.make_order(merchant_a)
+    services.order_match(order_id=order.pk)
+    offers = list(order.allocations.all())
+    assert len(offers) == 3
+    assert len({o.offer_group for o in offers}) == 1
+    assert services.order_match(order_id=order.pk) is None  # the share is held once, not three times
+
+    winner, *rivals = offers
+    services.offer_accept(allocation_id=winner.pk, factory=winner.factory)
+    for rival in rivals:
+        rival.refresh_from_db()
+        assert rival.status == AllocationStatus.WITHDRAWN
+        assert Reservation.objects.filter(allocation=rival).count() == 0
+        with pytest.raises(IllegalTransition):
+            services.offer_accept(allocation_id=rival.pk, factory=rival.factory)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED
+    untouched = [f for f in factories if f.pk not in {o.factory_id for o in offers}]
+    assert CapacityDay.objects.filter(factory__in=untouched, reserved_minutes__gt=0).count() == 0
+
+
+def test_parallel_decline_of_one_keeps_the_share_held_by_the_others(merchant_a, settings):
+    settings.MATCHING_OFFER_STRATEGY = "parallel"
+    settings.MATCHING_PARALLEL_OFFERS = 2
+    mf.make_factory(name="Q1")
+    mf.make_factory(name="Q2")
+    mf.make_factory(name="Q3")
+    order = mf.make_order(merchant_a)
+    services.order_match(order_id=order.pk)
+    first, second = order.allocations.all()
+    services.offer_decline(allocation_id=first.pk, factory=first.factory, reason="busy")
+    assert services.order_match(order_id=order.pk) is None
+    assert order.allocations.count() == 2
+    services.offer_decline(allocation_id=second.pk, factory=second.factory, reason="busy")
+    run = services.order_match(order_id=order.pk)
+    assert run is not None and run.outcome == "offered"
+    assert order.allocations.filter(status=AllocationStatus.OFFERED).count() == 1  # only Q3 is left
