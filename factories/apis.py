@@ -1,0 +1,254 @@
+"""Factories API: sign-up, admin verification, profile, capacity calendar and the public catalog.
+
+Thin views: input serializer -> selector (scoped to the caller) -> service -> output serializer.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, cast
+
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
+from rest_framework import status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+from rest_framework.views import APIView
+
+from factories import selectors
+from factories.serializers import (
+    CalendarOutputSerializer,
+    CalendarQuerySerializer,
+    CalendarUpdateInputSerializer,
+    CatalogOutputSerializer,
+    FactoryListQuerySerializer,
+    FactoryOutputSerializer,
+    FactorySignupInputSerializer,
+    FactorySignupOutputSerializer,
+    FactoryUpdateInputSerializer,
+)
+from factories.services import (
+    DayChange,
+    FactoryProfile,
+    calendar_update,
+    factory_register,
+    factory_update,
+    factory_verify,
+)
+from marketplace.accounts.models import User
+from marketplace.accounts.serializers import ErrorResponseSerializer
+from marketplace.accounts.services import token_for
+from marketplace.api.pagination import Pagination
+from marketplace.api.permissions import IsFactory, IsPlatformAdmin
+
+DEFAULT_CALENDAR_DAYS = 28
+
+
+def _caller(request: Request) -> User:
+    """The authenticated caller; only called behind IsAuthenticated."""
+    return cast(User, request.user)
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorResponseSerializer, description=description)
+
+
+E400 = _error("Invalid input; `errors` names the field.")
+E401 = _error("Not authenticated.")
+E403 = _error("The caller's role may not do this.")
+E404 = _error("No such factory for this caller (another tenant's factory answers the same).")
+E409 = _error("Refused by the current state (status move not allowed, capacity below booked work).")
+E429 = _error("Too many requests.")
+FACTORY_ID = OpenApiParameter("factory_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+class FactoryListCreateApi(APIView):
+    """GET: the factories the caller may see (admin: all, filterable; factory: itself).
+    POST: anonymous factory sign-up; the factory stays `pending` until an admin verifies it."""
+
+    pagination_class = Pagination
+
+    def get_permissions(self) -> list[BasePermission]:
+        if self.request.method == "POST":
+            return [AllowAny()]
+        return [IsAuthenticated(), (IsFactory | IsPlatformAdmin)()]  # type: ignore[list-item]
+
+    def get_authenticators(self) -> list[BaseAuthentication]:
+        # Sign-up is anonymous: a stale token in the client must not turn it into a 401.
+        # (`self.request` is Django's request here; View.setup() sets it before dispatch.)
+        if self.request is not None and self.request.method == "POST":
+            return []
+        return super().get_authenticators()
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+
+    throttle_scope = "signup"
+
+    @extend_schema(
+        operation_id="factories_list",
+        description="Admins see every factory (filter by status, region); a factory sees only itself.",
+        tags=["factories"],
+        parameters=[FactoryListQuerySerializer],
+        responses={200: FactoryOutputSerializer(many=True), 400: E400, 401: E401, 403: E403},
+    )
+    def get(self, request: Request) -> Response:
+        query = FactoryListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        factories = selectors.factory_list(user=_caller(request), **query.validated_data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(factories, request, view=self)
+        return paginator.get_paginated_response(FactoryOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="factories_signup",
+        description="Anonymous factory sign-up. The factory is `pending` until an admin verifies it.",
+        tags=["factories"],
+        request=FactorySignupInputSerializer,
+        responses={201: FactorySignupOutputSerializer, 400: E400, 429: E429},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = FactorySignupInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        profile = FactoryProfile(
+            name=data["name"],
+            region=data["region"],
+            categories=data["categories"],
+            processes=data["processes"],
+            fabrics=data["fabrics"],
+            sewing_operators=data["sewing_operators"],
+            minutes_per_day=data["minutes_per_day"],
+            efficiency=data["efficiency"],
+            min_order_qty=data["min_order_qty"],
+            max_order_qty=data["max_order_qty"],
+            price_per_minute=data.get("price_per_minute"),
+            working_weekdays=data.get("working_weekdays"),
+        )
+        factory = factory_register(
+            username=data["username"], password=data["password"], email=data["email"], profile=profile
+        )
+        factory = selectors.factory_get(user=factory.owner, factory_id=factory.pk)
+        factory.token = token_for(user=factory.owner)  # type: ignore[attr-defined]
+        return Response(FactorySignupOutputSerializer(factory).data, status=status.HTTP_201_CREATED)
+
+
+class FactoryDetailApi(APIView):
+    """The factory itself or an admin. PATCH changes profile, capabilities or status (active <-> paused)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="factories_retrieve",
+        tags=["factories"],
+        parameters=[FACTORY_ID],
+        responses={200: FactoryOutputSerializer, 401: E401, 404: E404},
+    )
+    def get(self, request: Request, factory_id: int) -> Response:
+        factory = selectors.factory_get(user=_caller(request), factory_id=factory_id)
+        return Response(FactoryOutputSerializer(factory).data)
+
+    @extend_schema(
+        operation_id="factories_update",
+        tags=["factories"],
+        parameters=[FACTORY_ID],
+        request=FactoryUpdateInputSerializer,
+        responses={200: FactoryOutputSerializer, 400: E400, 401: E401, 404: E404, 409: E409},
+    )
+    def patch(self, request: Request, factory_id: int) -> Response:
+        factory = selectors.factory_get(user=_caller(request), factory_id=factory_id)
+        serializer = FactoryUpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        factory_update(factory=factory, actor=_caller(request), changes=dict(serializer.validated_data))
+        factory = selectors.factory_get(user=_caller(request), factory_id=factory_id)
+        return Response(FactoryOutputSerializer(factory).data)
+
+
+class FactoryVerifyApi(APIView):
+    """An admin checked the factory's licence and lines: pending -> active. Verifying twice is a 409."""
+
+    permission_classes = [IsAuthenticated, IsPlatformAdmin]
+
+    @extend_schema(
+        operation_id="factories_verify",
+        tags=["factories"],
+        parameters=[FACTORY_ID],
+        request=None,
+        responses={200: FactoryOutputSerializer, 401: E401, 403: E403, 404: E404, 409: E409},
+    )
+    def post(self, request: Request, factory_id: int) -> Response:
+        factory = selectors.factory_get(user=_caller(request), factory_id=factory_id)
+        factory_verify(factory_id=factory.pk, actor=_caller(request))
+        factory = selectors.factory_get(user=_caller(request), factory_id=factory_id)
+        return Response(FactoryOutputSerializer(factory).data)
+
+
+class FactoryCalendarApi(APIView):
+    """Capacity per day in sewing minutes. PUT overrides single days (holiday: 0, overtime: more)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="factories_calendar_retrieve",
+        tags=["factories"],
+        parameters=[FACTORY_ID, CalendarQuerySerializer],
+        responses={200: CalendarOutputSerializer, 400: E400, 401: E401, 404: E404},
+    )
+    def get(self, request: Request, factory_id: int) -> Response:
+        factory = selectors.factory_get(user=_caller(request), factory_id=factory_id)
+        query = CalendarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = _calendar_range(query.validated_data)
+        calendar = selectors.factory_calendar(factory=factory, start=start, end=end)
+        return Response(CalendarOutputSerializer(calendar).data)
+
+    @extend_schema(
+        operation_id="factories_calendar_update",
+        tags=["factories"],
+        parameters=[FACTORY_ID],
+        request=CalendarUpdateInputSerializer,
+        responses={200: CalendarOutputSerializer, 400: E400, 401: E401, 404: E404, 409: E409},
+    )
+    def put(self, request: Request, factory_id: int) -> Response:
+        factory = selectors.factory_get(user=_caller(request), factory_id=factory_id)
+        serializer = CalendarUpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = [
+            DayChange(day=d["date"], capacity_minutes=d["capacity_minutes"], note=d["note"])
+            for d in serializer.validated_data["days"]
+        ]
+        # All days or none: calendar_update writes day by day, and a 409 on a later day must not leave
+        # the earlier ones changed (their re-routing is rolled back with them, enqueues included).
+        with transaction.atomic():
+            calendar_update(factory=factory, changes=changes)
+        days = sorted(c.day for c in changes)
+        calendar = selectors.factory_calendar(factory=factory, start=days[0], end=days[-1])
+        return Response(CalendarOutputSerializer(calendar).data)
+
+
+def _calendar_range(params: dict[str, Any]) -> tuple[date, date]:
+    """Default today..today+27; with only one end given, the other is 27 days away."""
+    start: date | None = params.get("from")
+    end: date | None = params.get("to")
+    span = timedelta(days=DEFAULT_CALENDAR_DAYS - 1)
+    if start is None:
+        start = end - span if end is not None else timezone.localdate()
+    if end is None:
+        end = start + span
+    return start, end
+
+
+class CatalogApi(APIView):
+    """The catalog codes (categories, processes, fabrics, regions). Public: the sign-up form needs it."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(operation_id="catalog_retrieve", tags=["catalog"], responses={200: CatalogOutputSerializer}, auth=[])
+    def get(self, request: Request) -> Response:
+        return Response(CatalogOutputSerializer(selectors.catalog()).data)
