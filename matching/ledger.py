@@ -14,7 +14,8 @@ What the ledger promises:
   transaction as the status change.
 - A live allocation's `reserved_minutes` equals the sum of its reservations (it is set once when booked).
 - A reservation's factory is its allocation's factory.
-- No order holds more pieces (offered + committed allocations) than it ordered.
+- No order holds more pieces (offered + committed allocations) than it ordered; parallel offers of one
+  share count once, and at most one of them is ever committed.
 - Every order in `matching` has work pending: an offered allocation, or it changed less than
   MATCHING_STUCK_AFTER_SECONDS ago (a match task is in flight). Otherwise it is stuck: the sweeper's job.
 - No allocation points at a missing order, no reservation at a missing allocation.
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -33,6 +35,7 @@ from django.utils import timezone
 from factories.models import CapacityDay
 from matching.models import Reservation
 from orders.models import (
+    COMMITTED_ALLOCATION_STATUSES,
     HOLDING_ALLOCATION_STATUSES,
     LIVE_ALLOCATION_STATUSES,
     Allocation,
@@ -166,24 +169,49 @@ def reservation_problems() -> list[LedgerProblem]:
     return problems
 
 
+_OVER_HELD_SQL = """
+    SELECT o.id, o.quantity, SUM(s.quantity) AS held
+    FROM {order} o
+    JOIN (
+        SELECT order_id, MAX(quantity) AS quantity
+        FROM {allocation}
+        WHERE status = ANY(%s)
+        GROUP BY order_id, COALESCE(offer_group, share_no)
+    ) s ON s.order_id = o.id
+    GROUP BY o.id, o.quantity
+    HAVING SUM(s.quantity) > o.quantity
+    ORDER BY o.id
+"""
+
+
 def order_problems(*, stuck_after_seconds: int | None = None) -> list[LedgerProblem]:
-    """Orders holding more than they ordered, and orders in matching with nothing in flight."""
-    over_held = (
-        Order.objects.annotate(
-            held=Coalesce(
-                Sum("allocations__quantity", filter=Q(allocations__status__in=HOLDING_ALLOCATION_STATUSES)),
-                Value(0),
-                output_field=IntegerField(),
-            )
-        )
-        .filter(held__gt=F("quantity"))
-        .order_by("pk")
-        .values_list("pk", "quantity", "held")
-    )
+    """Orders holding more than they ordered, parallel offers won twice, orders in matching with nothing in flight.
+
+    A share's parallel offers (same `offer_group`) hold its quantity once, as `orders.models.held_shares`
+    counts it: the quantity of each share is taken once per (order, offer_group or share_no).
+    """
+    sql = _OVER_HELD_SQL.format(order=Order._meta.db_table, allocation=Allocation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[str(s) for s in HOLDING_ALLOCATION_STATUSES]])
+        over_held = cursor.fetchall()
     problems = [
         LedgerProblem("order_over_held", f"order {pk} ordered {quantity} pieces but allocations hold {held}")
         for pk, quantity, held in over_held
     ]
+    won_twice = (
+        Allocation.objects.filter(offer_group__isnull=False, status__in=COMMITTED_ALLOCATION_STATUSES)
+        .values("order_id", "offer_group")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("order_id", "offer_group")
+    )
+    problems.extend(
+        LedgerProblem(
+            "parallel_offer_won_twice",
+            f"order {row['order_id']}: {row['n']} factories committed to parallel offer group {row['offer_group']}",
+        )
+        for row in won_twice
+    )
     if stuck_after_seconds is None:
         stuck_after_seconds = settings.MATCHING_STUCK_AFTER_SECONDS
     cutoff = timezone.now() - timedelta(seconds=stuck_after_seconds)

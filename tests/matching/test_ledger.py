@@ -107,3 +107,23 @@ def test_command_prints_problems_and_exits_non_zero(offered):
         call_command("check_ledger", stdout=out)
     assert excinfo.value.returncode == 1
     assert f"[dead_reservation] allocation {offered.pk} is expired" in out.getvalue()
+
+
+def test_parallel_offers_of_one_share_hold_it_once(merchant_a, settings):
+    settings.MATCHING_OFFER_STRATEGY = "parallel"
+    settings.MATCHING_PARALLEL_OFFERS = 3
+    for i in range(3):
+        mf.make_factory(name=f"P{i}")
+    order = mf.make_order(merchant_a)
+    services.order_match(order_id=order.pk)
+    offers = list(order.allocations.all())
+    assert len(offers) == 3 and len({o.offer_group for o in offers}) == 1
+    assert ledger_problems() == []
+
+    winner = offers[0]
+    services.offer_accept(allocation_id=winner.pk, factory=winner.factory)
+    assert ledger_problems() == []
+
+    # Two winners of one group, behind the services' back: reported.
+    Allocation.objects.filter(pk=offers[1].pk).update(status=AllocationStatus.ACCEPTED)
+    assert "parallel_offer_won_twice" in codes()
