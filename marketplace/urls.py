@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("factories.urls")),
     path("", include("orders.urls")),
     path("", include("matching.urls")),
+    path("", include("floor.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

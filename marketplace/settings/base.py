@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "factories",
     "orders",
     "matching",
+    "floor",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "matching.tasks.*": {"queue": "matching"},
     "orders.tasks.*": {"queue": "default"},
+    "floor.tasks.*": {"queue": "floor"},
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {

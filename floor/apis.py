@@ -1,0 +1,396 @@
+"""The floor API: device keys, event ingestion (JSON and CSV), master data, and the read-outs.
+
+Thin views. Who acts for which factory is decided once, in `_factory_of`: a device key is its factory,
+a factory account is its own factory, an admin names one with `?factory=`; anyone else gets a 403 or 404.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from factories import selectors as factory_selectors
+from factories.models import Factory
+from floor import selectors, services
+from floor.authentication import DeviceKeyAuthentication, DevicePrincipal, IsDevice
+from floor.serializers import (
+    BulletinInputSerializer,
+    BulletinOutputSerializer,
+    DateRangeQuerySerializer,
+    DeviceKeyCreateInputSerializer,
+    DeviceKeyIssuedOutputSerializer,
+    DeviceKeyOutputSerializer,
+    FloorEventsInputDocSerializer,
+    IngestResultSerializer,
+    LineSerializer,
+    PayrollQuerySerializer,
+    PieceRateInputSerializer,
+    ShiftInputSerializer,
+    WorkerOutputSerializer,
+    WorkersInputSerializer,
+)
+from marketplace.accounts.models import Role
+from marketplace.errors import NotFound, ValidationFailed
+from orders.selectors import factory_of
+
+MAX_BODY_BYTES = getattr(settings, "FLOOR_MAX_BODY_BYTES", 4 * 1024 * 1024)
+USER_AUTH = [TokenAuthentication, SessionAuthentication]
+ALL_AUTH = [DeviceKeyAuthentication, *USER_AUTH]
+FACTORY_ID = OpenApiParameter("factory_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+FACTORY_QUERY = OpenApiParameter(
+    "factory", OpenApiTypes.INT, OpenApiParameter.QUERY, description="Admins: the factory to read (required)."
+)
+CSV_COLUMNS = ["event_id", "allocation", "operation", "worker", "line", "quantity", "defects", "at"]
+
+
+def _factory_of(request: Request) -> Factory:
+    user = request.user
+    if isinstance(user, DevicePrincipal):
+        return user.factory
+    if getattr(user, "is_platform_admin", False):
+        raw = request.query_params.get("factory")
+        if not raw or not raw.isdigit():
+            raise ValidationFailed("Admins name the factory with ?factory=<id>.", field="factory", code="required")
+        return factory_selectors.factory_get(user=user, factory_id=int(raw))
+    if getattr(user, "role", None) == Role.FACTORY:
+        return factory_of(user)
+    raise PermissionDenied("Only factories, their devices and admins can do this.")
+
+
+def read_bounded_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The raw body, refused past `limit` bytes. This view's bound replaces DATA_UPLOAD_MAX_MEMORY_SIZE,
+    which is right for the rest of the API (small JSON) but far too small for 10,000 scans."""
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit():
+        raise ValidationFailed("Bad Content-Length.", code="bad_length")
+    if int(length) > limit:
+        raise RequestDataTooBig("Request body is too large.")
+    body = request._request.read(limit + 1)
+    if len(body) > limit:
+        raise RequestDataTooBig("Request body is too large.")
+    return body
+
+
+def _ingest_response(result: services.IngestResult) -> Response:
+    body = IngestResultSerializer(result).data
+    return Response(body, status=status.HTTP_200_OK if result.rejected == 0 else status.HTTP_207_MULTI_STATUS)
+
+
+class DeviceKeyListCreateApi(APIView):
+    """The factory owner or an admin lists and issues device keys. The key is shown once, in the 201."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="device_keys_list",
+        tags=["floor"],
+        parameters=[FACTORY_ID],
+        responses={200: DeviceKeyOutputSerializer(many=True)},
+    )
+    def get(self, request: Request, factory_id: int) -> Response:
+        factory = factory_selectors.factory_get(user=request.user, factory_id=factory_id)
+        return Response(DeviceKeyOutputSerializer(selectors.device_key_list(factory=factory), many=True).data)
+
+    @extend_schema(
+        operation_id="device_keys_create",
+        tags=["floor"],
+        parameters=[FACTORY_ID],
+        request=DeviceKeyCreateInputSerializer,
+        responses={201: DeviceKeyIssuedOutputSerializer},
+    )
+    def post(self, request: Request, factory_id: int) -> Response:
+        factory = factory_selectors.factory_get(user=request.user, factory_id=factory_id)
+        serializer = DeviceKeyCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        issued = services.device_key_issue(factory=factory, actor=request.user, name=serializer.validated_data["name"])
+        issued.device_key.key = issued.secret  # type: ignore[attr-defined]
+        return Response(DeviceKeyIssuedOutputSerializer(issued.device_key).data, status=status.HTTP_201_CREATED)
+
+
+class DeviceKeyRevokeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="device_keys_revoke", tags=["floor"], parameters=[FACTORY_ID], responses={204: None})
+    def delete(self, request: Request, factory_id: int, key_id: int) -> Response:
+        factory = factory_selectors.factory_get(user=request.user, factory_id=factory_id)
+        services.device_key_revoke(factory=factory, key_id=key_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FloorEventsApi(APIView):
+    """A device posts up to 10,000 scans. 200 when all were taken (new or duplicate), 207 when some were
+    rejected: the good ones are kept either way, and `errors` lists `{index, field, reason}`."""
+
+    authentication_classes = [DeviceKeyAuthentication]
+    permission_classes = [IsDevice]
+
+    @extend_schema(
+        operation_id="floor_events_ingest",
+        tags=["floor"],
+        request=FloorEventsInputDocSerializer,
+        responses={200: IngestResultSerializer, 207: IngestResultSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        body = read_bounded_body(request)
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise ValidationFailed("The body is not valid JSON.", code="parse_error") from None
+        events = payload.get("events") if isinstance(payload, dict) else None
+        if not isinstance(events, list):
+            raise ValidationFailed('Expected {"events": [...]}.', field="events", code="required")
+        if len(events) > services.ingest.MAX_EVENTS:
+            raise ValidationFailed(
+                f"At most {services.ingest.MAX_EVENTS} events per request.", field="events", code="too_many"
+            )
+        result = services.floor_events_ingest(factory=_factory_of(request), events=events)
+        return _ingest_response(result)
+
+
+class FloorEventsCsvApi(APIView):
+    """The same scans as a CSV body (`Content-Type: text/csv`, header row with the event columns),
+    for factories that record on paper or a spreadsheet. A device key or the factory account."""
+
+    authentication_classes = ALL_AUTH
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="floor_events_csv",
+        tags=["floor"],
+        request={"text/csv": OpenApiTypes.STR},
+        responses={200: IngestResultSerializer, 207: IngestResultSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        factory = _factory_of(request)
+        try:
+            text = read_bounded_body(request).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationFailed("The CSV must be UTF-8.", code="parse_error") from None
+        reader = csv.DictReader(io.StringIO(text))
+        missing = [c for c in CSV_COLUMNS if c != "defects" and c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValidationFailed(f"Missing columns: {', '.join(missing)}.", field="columns", code="required")
+        rows: list[dict[str, Any]] = []
+        for row in reader:
+            rows.append(row)
+            if len(rows) > services.ingest.MAX_EVENTS:
+                raise ValidationFailed(
+                    f"At most {services.ingest.MAX_EVENTS} rows per upload.", field="events", code="too_many"
+                )
+        return _ingest_response(services.floor_events_ingest(factory=factory, events=rows))
+
+
+class LineListApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="floor_lines_list",
+        tags=["floor"],
+        parameters=[FACTORY_QUERY],
+        responses={200: LineSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(LineSerializer(selectors.line_list(factory=_factory_of(request)), many=True).data)
+
+    @extend_schema(
+        operation_id="floor_lines_upsert", tags=["floor"], request=LineSerializer, responses={200: LineSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        factory = _factory_of(request)
+        serializer = LineSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        line = services.line_upsert(factory=factory, **serializer.validated_data)
+        return Response(LineSerializer(line).data)
+
+
+class WorkerListApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="floor_workers_list",
+        tags=["floor"],
+        parameters=[FACTORY_QUERY],
+        responses={200: WorkerOutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(WorkerOutputSerializer(selectors.worker_list(factory=_factory_of(request)), many=True).data)
+
+    @extend_schema(
+        operation_id="floor_workers_upsert",
+        tags=["floor"],
+        request=WorkersInputSerializer,
+        responses={200: WorkerOutputSerializer(many=True)},
+    )
+    def post(self, request: Request) -> Response:
+        factory = _factory_of(request)
+        serializer = WorkersInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        workers = services.workers_upsert(
+            factory=factory, workers=[services.WorkerInput(**w) for w in serializer.validated_data["workers"]]
+        )
+        return Response(WorkerOutputSerializer(workers, many=True).data)
+
+
+class PieceRateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="floor_piece_rate_set",
+        tags=["floor"],
+        request=PieceRateInputSerializer,
+        responses={200: PieceRateInputSerializer},
+    )
+    def put(self, request: Request) -> Response:
+        factory = _factory_of(request)
+        serializer = PieceRateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rate = services.piece_rate_set(
+            factory=factory, operation_id=serializer.validated_data["operation"], rate=serializer.validated_data["rate"]
+        )
+        return Response({"operation": rate.operation_id, "rate": str(rate.rate)})
+
+
+class ShiftApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="floor_shift_record",
+        tags=["floor"],
+        request=ShiftInputSerializer,
+        responses={200: ShiftInputSerializer},
+    )
+    def put(self, request: Request) -> Response:
+        factory = _factory_of(request)
+        serializer = ShiftInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        services.shift_record(factory=factory, badge=d["worker"], line=d["line"], day=d["day"], minutes=d["minutes"])
+        return Response(serializer.data)
+
+
+class AllocationBulletinApi(APIView):
+    """An allocation's order bulletin (copied from the category default on first read). The factory holding
+    the allocation may edit it (PUT); the order's SAM follows."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="floor_bulletin_retrieve", tags=["floor"], responses={200: BulletinOutputSerializer})
+    def get(self, request: Request, allocation_id: int) -> Response:
+        allocation = selectors.allocation_get(factory=_factory_of(request), allocation_id=allocation_id)
+        return Response(BulletinOutputSerializer(selectors.bulletin_view(order=allocation.order)).data)
+
+    @extend_schema(
+        operation_id="floor_bulletin_update",
+        tags=["floor"],
+        request=BulletinInputSerializer,
+        responses={200: BulletinOutputSerializer},
+    )
+    def put(self, request: Request, allocation_id: int) -> Response:
+        allocation = selectors.allocation_get(factory=_factory_of(request), allocation_id=allocation_id)
+        serializer = BulletinInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ops = [services.OperationInput(**op) for op in serializer.validated_data["operations"]]
+        services.bulletin_replace_operations(order=allocation.order, operations=ops)
+        return Response(BulletinOutputSerializer(selectors.bulletin_view(order=allocation.order)).data)
+
+
+class AllocationProgressApi(APIView):
+    """Progress of one allocation from the roll-ups: per operation and stage, WIP, the bottleneck."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="floor_allocation_progress", tags=["floor"], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, allocation_id: int) -> Response:
+        allocation = selectors.allocation_get(factory=_factory_of(request), allocation_id=allocation_id)
+        return Response(selectors.allocation_progress(allocation=allocation).as_dict())
+
+
+class WorkerOutputApi(APIView):
+    """Output per worker per day (pieces, earned minutes, wage) from the worker-day roll-up."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="floor_worker_output",
+        tags=["floor"],
+        parameters=[FACTORY_QUERY, DateRangeQuerySerializer],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        factory = _factory_of(request)
+        query = DateRangeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = selectors.date_range(query.validated_data)
+        rows = selectors.worker_days(factory=factory, start=start, end=end)
+        return Response({"start": start, "end": end, "rows": [r.as_dict() for r in rows]})
+
+
+class PayrollApi(APIView):
+    """Wages for a period per worker and day: JSON, or `?export=csv` / `?export=xlsx` as a download."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="floor_payroll",
+        tags=["floor"],
+        parameters=[FACTORY_QUERY, PayrollQuerySerializer],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response | HttpResponse:
+        factory = _factory_of(request)
+        query = PayrollQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = selectors.date_range(query.validated_data)
+        payroll = selectors.payroll(factory=factory, start=start, end=end)
+        export = query.validated_data["export"]
+        name = f"payroll-{factory.pk}-{start}-{end}"
+        if export == "csv":
+            response = HttpResponse(selectors.payroll_csv(payroll), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+            return response
+        if export == "xlsx":
+            response = HttpResponse(
+                selectors.payroll_xlsx(payroll),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+            return response
+        return Response(payroll.as_dict())
+
+
+class LineEfficiencyApi(APIView):
+    """Each line's measured efficiency per day: earned minutes / attended minutes."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="floor_line_efficiency",
+        tags=["floor"],
+        parameters=[FACTORY_QUERY, DateRangeQuerySerializer],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        factory = _factory_of(request)
+        query = DateRangeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = selectors.date_range(query.validated_data)
+        rows = selectors.line_efficiency(factory=factory, start=start, end=end)
+        return Response({"start": start, "end": end, "rows": [r.as_dict() for r in rows]})
+
+
+def _not_found() -> NotFound:
+    return NotFound("Not found.")
