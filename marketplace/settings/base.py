@@ -129,6 +129,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`; name each choice set instead of letting them collide.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "AllocationStatusEnum": "orders.models.AllocationStatus",
+        "FactoryStatusEnum": "factories.models.FactoryStatus",
+    },
 }
 
 CACHES = {

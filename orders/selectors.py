@@ -1,0 +1,129 @@
+"""Reads of orders and allocations, always scoped to the caller.
+
+A merchant sees only its own orders, a factory only the allocations offered to it, a platform
+admin everything. Another tenant's id answers NotFound (404), exactly like an id that does not
+exist, so ids cannot be probed. Querysets prefetch what the API serializers walk, so the number
+of queries does not grow with the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, QuerySet
+
+from factories.models import Factory
+from marketplace.accounts.models import Merchant, Role, User
+from marketplace.errors import NotFound
+from matching.models import MatchRun
+from orders.models import COMMITTED_ALLOCATION_STATUSES, Allocation, Order, OrderEvent, ProgressReport, Stage
+
+
+def _orders_visible_to(user: User) -> QuerySet[Order]:
+    if getattr(user, "is_platform_admin", False):
+        return Order.objects.all()
+    if getattr(user, "role", None) == Role.MERCHANT and hasattr(user, "merchant"):
+        return Order.objects.filter(merchant=user.merchant)
+    # Factories reach orders through their allocations (offers/jobs), never through /orders/.
+    return Order.objects.none()
+
+
+def order_list(*, user: User, status: str | None = None, q: str | None = None) -> QuerySet[Order]:
+    """The caller's orders, newest first, optionally filtered by status and a title search."""
+    qs = _orders_visible_to(user).select_related("merchant").prefetch_related("processes")
+    if status:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(title__icontains=q)
+    return qs.order_by("-id")
+
+
+def order_get(*, user: User, order_id: int) -> Order:
+    """One of the caller's orders with its allocations (factory, progress) and events, or NotFound."""
+    allocations = Allocation.objects.select_related("factory").prefetch_related(
+        Prefetch("progress_reports", queryset=ProgressReport.objects.order_by("id"))
+    )
+    order = (
+        _orders_visible_to(user)
+        .select_related("merchant")
+        .prefetch_related(
+            "processes",
+            Prefetch("allocations", queryset=allocations.order_by("share_no")),
+            Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("id")),
+        )
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound("Order not found.")
+    return order
+
+
+def order_match_runs(*, user: User, order_id: int) -> tuple[Order, list[MatchRun]]:
+    """The matching runs of one of the caller's orders (the explanation), oldest first."""
+    order = _orders_visible_to(user).filter(pk=order_id).first()
+    if order is None:
+        raise NotFound("Order not found.")
+    return order, list(MatchRun.objects.filter(order=order).order_by("id"))
+
+
+def progress_totals(reports: Iterable[ProgressReport]) -> dict[str, dict[str, int]]:
+    """Pieces and defects reported per stage, in production order; stages with no report are omitted."""
+    totals: dict[str, dict[str, int]] = {}
+    for report in reports:
+        row = totals.setdefault(report.stage, {"quantity": 0, "defects": 0})
+        row["quantity"] += report.quantity
+        row["defects"] += report.defects
+    order = {stage: i for i, stage in enumerate(Stage.values)}
+    return dict(sorted(totals.items(), key=lambda kv: order.get(kv[0], len(order))))
+
+
+def merchant_of(user: User) -> Merchant:
+    """The merchant organisation a merchant-role user runs, or NotFound."""
+    merchant = Merchant.objects.filter(owner=user).first()
+    if merchant is None:
+        raise NotFound("No merchant profile for this account.")
+    return merchant
+
+
+# --- the factory's side ------------------------------------------------------------------------
+
+
+def factory_of(user: User) -> Factory:
+    """The factory a factory-role user runs, or NotFound (a factory account without a profile)."""
+    factory = Factory.objects.filter(owner=user).first()
+    if factory is None:
+        raise NotFound("No factory profile for this account.")
+    return factory
+
+
+def _allocations_of(factory: Factory) -> QuerySet[Allocation]:
+    return (
+        Allocation.objects.filter(factory=factory)
+        .select_related("order", "order__category", "order__fabric")
+        .prefetch_related("order__processes", "reservations")
+    )
+
+
+def offer_list(*, factory: Factory, status: str | None = None) -> QuerySet[Allocation]:
+    """Every offer the factory received (any status unless filtered), newest first."""
+    qs = _allocations_of(factory)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-id")
+
+
+def offer_get(*, factory: Factory, allocation_id: int) -> Allocation:
+    """One of the factory's allocations, or NotFound (another factory's offer looks like no offer)."""
+    allocation = _allocations_of(factory).prefetch_related("progress_reports").filter(pk=allocation_id).first()
+    if allocation is None:
+        raise NotFound("Offer not found.")
+    return allocation
+
+
+def job_list(*, factory: Factory, status: str | None = None) -> QuerySet[Allocation]:
+    """The factory's committed work (accepted, in production, shipped, delivered), soonest ship date first."""
+    qs = _allocations_of(factory).prefetch_related("progress_reports").filter(status__in=COMMITTED_ALLOCATION_STATUSES)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("ship_by", "id")

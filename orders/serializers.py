@@ -1,0 +1,365 @@
+"""Shapes of the orders API: input serializers check types, required fields and ranges;
+output serializers shape answers. Cross-object rules (sizes sum to the quantity, the due date is
+reachable, the state machine) live in `orders.services`, which the views call.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from factories.models import Category, Fabric, Process
+from orders.models import Allocation, AllocationStatus, Order, OrderEvent, OrderStatus, Stage
+from orders.selectors import progress_totals
+from orders.services import MAX_QUANTITY, OrderInput
+
+MAX_SIZES = 30
+MAX_SIZE_NAME = 20
+MAX_PRICE = Decimal("99999.99")
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API (documentation only; `marketplace.api.errors` produces it)."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    error_codes = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+def validate_size_breakdown(value: dict[str, int]) -> dict[str, int]:
+    """A size breakdown is a small dict of short, non-empty size names to positive piece counts."""
+    if len(value) > MAX_SIZES:
+        raise serializers.ValidationError(f"At most {MAX_SIZES} sizes.", code="too_many_sizes")
+    cleaned: dict[str, int] = {}
+    for name, qty in value.items():
+        size = name.strip()
+        if not size:
+            raise serializers.ValidationError("Size names cannot be empty.", code="blank_size")
+        if len(size) > MAX_SIZE_NAME:
+            raise serializers.ValidationError(
+                f"Size name {size[:MAX_SIZE_NAME]!r}... is longer than {MAX_SIZE_NAME} characters.",
+                code="size_name_too_long",
+            )
+        if size in cleaned:
+            raise serializers.ValidationError(f"Size {size!r} is given twice.", code="duplicate_size")
+        cleaned[size] = qty
+    return cleaned
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer given as a JSON number: "12", 12.5 and true are refused rather than coerced."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class SizesField(serializers.DictField):
+    """{size name: pieces}; each count a positive integer."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("child", StrictIntegerField(min_value=1, max_value=MAX_QUANTITY))
+        super().__init__(**kwargs)
+        self.validators.append(validate_size_breakdown)
+
+
+class OrderCreateInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
+    processes = serializers.SlugRelatedField(
+        slug_field="code", queryset=Process.objects.all(), many=True, allow_empty=True
+    )
+    fabric = serializers.SlugRelatedField(slug_field="code", queryset=Fabric.objects.all())
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+    sizes = SizesField(
+        allow_empty=False, help_text="Size breakdown, e.g. {'S': 30, 'M': 50}; must sum to the quantity."
+    )
+    due_date = serializers.DateField(help_text="Date the goods must reach you (within 365 days).")
+    target_unit_price = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=MAX_PRICE,
+        help_text='Price per piece as a decimal string, e.g. "25.50".',
+    )
+    sam_override = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        min_value=Decimal("0.10"),
+        max_value=Decimal("600"),
+        required=False,
+        allow_null=True,
+        help_text="Standard minutes per piece, if you know better than the category.",
+    )
+    material_lead_days = StrictIntegerField(
+        min_value=0,
+        max_value=180,
+        required=False,
+        allow_null=True,
+        help_text="Days until the fabric is at the factory (defaults to the fabric's usual lead time).",
+    )
+
+    def validate_processes(self, value: list[Process]) -> list[Process]:
+        return list({p.pk: p for p in value}.values())
+
+    def to_order_input(self) -> OrderInput:
+        data = self.validated_data
+        return OrderInput(
+            title=data["title"],
+            category=data["category"],
+            fabric=data["fabric"],
+            quantity=data["quantity"],
+            due_date=data["due_date"],
+            target_unit_price=data["target_unit_price"],
+            processes=tuple(data["processes"]),
+            sizes=dict(data["sizes"]),
+            sam_override=data.get("sam_override"),
+            material_lead_days=data.get("material_lead_days"),
+        )
+
+
+class OrderListFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
+    q = serializers.CharField(required=False, max_length=100, help_text="Search in titles.")
+
+
+class OrderCancelInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class OrderRepeatInputSerializer(serializers.Serializer):
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+    due_date = serializers.DateField()
+    sizes = SizesField(required=False, help_text="Defaults to the original size curve scaled to the quantity.")
+
+
+class ProgressInputSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+    defects = StrictIntegerField(min_value=0, max_value=MAX_QUANTITY, required=False, default=0)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ShipInputSerializer(serializers.Serializer):
+    carrier = serializers.CharField(max_length=100)
+    tracking = serializers.CharField(max_length=100)
+
+
+class JobListFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[
+            (s, s.label)
+            for s in (
+                AllocationStatus.ACCEPTED,
+                AllocationStatus.IN_PRODUCTION,
+                AllocationStatus.SHIPPED,
+                AllocationStatus.DELIVERED,
+            )
+        ],
+        required=False,
+    )
+
+
+# --- outputs -------------------------------------------------------------------------------------
+
+
+class StageTotalSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField()
+    defects = serializers.IntegerField()
+
+
+@extend_schema_field(serializers.DictField(child=StageTotalSerializer()))
+class ProgressTotalsField(serializers.Field):
+    """{stage: {quantity, defects}} summed over the allocation's reports (prefetched)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["source"] = "*"
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, allocation: Allocation) -> dict[str, dict[str, int]]:
+        return progress_totals(allocation.progress_reports.all())
+
+
+class OrderOutputSerializer(serializers.ModelSerializer):
+    category = serializers.CharField(source="category_id")
+    fabric = serializers.CharField(source="fabric_id")
+    processes = serializers.SerializerMethodField()
+    repeat_of = serializers.IntegerField(source="repeat_of_id", allow_null=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "status",
+            "title",
+            "category",
+            "processes",
+            "fabric",
+            "quantity",
+            "sizes",
+            "due_date",
+            "target_unit_price",
+            "currency",
+            "sam_override",
+            "material_lead_days",
+            "unmatched_reason",
+            "repeat_of",
+            "created_at",
+            "updated_at",
+            "first_offered_at",
+            "confirmed_at",
+            "delivered_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_processes(self, order: Order) -> list[str]:
+        # Walk the prefetch cache rather than values_list(), which would query once per order.
+        return sorted(p.pk for p in order.processes.all())
+
+
+class OrderAllocationOutputSerializer(serializers.ModelSerializer):
+    """An allocation as the order's merchant sees it: who makes how many, when, and how far along."""
+
+    factory_name = serializers.CharField(source="factory.name")
+    progress = ProgressTotalsField()
+
+    class Meta:
+        model = Allocation
+        fields = [
+            "id",
+            "share_no",
+            "factory_name",
+            "quantity",
+            "sizes",
+            "status",
+            "unit_price",
+            "start_date",
+            "end_date",
+            "ship_by",
+            "offered_at",
+            "expires_at",
+            "responded_at",
+            "progress",
+            "carrier",
+            "tracking",
+            "shipped_at",
+            "delivered_at",
+        ]
+        read_only_fields = fields
+
+
+class OrderEventOutputSerializer(serializers.ModelSerializer):
+    actor_role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderEvent
+        fields = ["id", "at", "kind", "from_status", "to_status", "message", "allocation", "actor_role"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_actor_role(self, event: OrderEvent) -> str | None:
+        # The role, not the account: a merchant has no business knowing a factory's user names.
+        return event.actor.role if event.actor is not None else None
+
+
+class OrderDetailOutputSerializer(OrderOutputSerializer):
+    allocations = OrderAllocationOutputSerializer(many=True, read_only=True)
+    events = OrderEventOutputSerializer(many=True, read_only=True)
+
+    class Meta(OrderOutputSerializer.Meta):
+        fields = [*OrderOutputSerializer.Meta.fields, "allocations", "events"]
+        read_only_fields = fields
+
+
+class ProgressReportOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    allocation = serializers.IntegerField(source="allocation_id")
+    stage = serializers.CharField()
+    quantity = serializers.IntegerField()
+    defects = serializers.IntegerField()
+    note = serializers.CharField()
+    reported_at = serializers.DateTimeField()
+    allocation_status = serializers.CharField(source="allocation.status")
+    totals = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DictField(child=StageTotalSerializer()))
+    def get_totals(self, report: Any) -> dict[str, dict[str, int]]:
+        return progress_totals(report.allocation.progress_reports.order_by("id"))
+
+
+class FactoryAllocationOutputSerializer(serializers.ModelSerializer):
+    """An allocation (offer or job) as its factory sees it: the order's spec, its share, the plan and deadline."""
+
+    order = serializers.IntegerField(source="order_id")
+    order_title = serializers.CharField(source="order.title")
+    category = serializers.CharField(source="order.category_id")
+    fabric = serializers.CharField(source="order.fabric_id")
+    processes = serializers.SerializerMethodField()
+    order_quantity = serializers.IntegerField(source="order.quantity")
+    due_date = serializers.DateField(source="order.due_date")
+    days = serializers.SerializerMethodField(help_text="Planned sewing minutes per day while the share is held.")
+    seconds_left = serializers.SerializerMethodField(help_text="Seconds until an open offer expires; null otherwise.")
+
+    class Meta:
+        model = Allocation
+        fields = [
+            "id",
+            "status",
+            "order",
+            "order_title",
+            "category",
+            "fabric",
+            "processes",
+            "order_quantity",
+            "quantity",
+            "sizes",
+            "due_date",
+            "ship_by",
+            "unit_price",
+            "reserved_minutes",
+            "start_date",
+            "end_date",
+            "days",
+            "offered_at",
+            "expires_at",
+            "seconds_left",
+            "responded_at",
+            "decline_reason",
+            "carrier",
+            "tracking",
+            "shipped_at",
+            "delivered_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_processes(self, allocation: Allocation) -> list[str]:
+        return sorted(p.pk for p in allocation.order.processes.all())
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_days(self, allocation: Allocation) -> list[dict[str, Any]]:
+        rows = sorted(allocation.reservations.all(), key=lambda r: r.day)
+        return [{"day": r.day.isoformat(), "minutes": r.minutes} for r in rows]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_seconds_left(self, allocation: Allocation) -> int | None:
+        if allocation.status != AllocationStatus.OFFERED:
+            return None
+        return max(0, int((allocation.expires_at - timezone.now()).total_seconds()))
+
+
+class FactoryJobOutputSerializer(FactoryAllocationOutputSerializer):
+    progress = ProgressTotalsField()
+
+    class Meta(FactoryAllocationOutputSerializer.Meta):
+        fields = [*FactoryAllocationOutputSerializer.Meta.fields, "progress"]
+        read_only_fields = fields
