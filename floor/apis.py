@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -31,21 +32,28 @@ from floor.serializers import (
     BulletinInputSerializer,
     BulletinOutputSerializer,
     DateRangeQuerySerializer,
+    DeadlineRiskSerializer,
     DeviceKeyCreateInputSerializer,
     DeviceKeyIssuedOutputSerializer,
     DeviceKeyOutputSerializer,
     FloorEventsInputDocSerializer,
     IngestResultSerializer,
     LineSerializer,
+    MaterialReceiptInputSerializer,
+    MaterialRequirementInputSerializer,
     PayrollQuerySerializer,
     PieceRateInputSerializer,
+    QcInspectionInputSerializer,
+    QcInspectionOutputSerializer,
     ShiftInputSerializer,
     WorkerOutputSerializer,
     WorkersInputSerializer,
 )
 from marketplace.accounts.models import Role
-from marketplace.errors import NotFound, ValidationFailed
-from orders.selectors import factory_of
+from marketplace.api.pagination import Pagination
+from marketplace.api.permissions import IsMerchant, IsPlatformAdmin
+from marketplace.errors import ValidationFailed
+from orders.selectors import factory_of, merchant_of
 
 MAX_BODY_BYTES = getattr(settings, "FLOOR_MAX_BODY_BYTES", 4 * 1024 * 1024)
 USER_AUTH = [TokenAuthentication, SessionAuthentication]
@@ -392,5 +400,199 @@ class LineEfficiencyApi(APIView):
         return Response({"start": start, "end": end, "rows": [r.as_dict() for r in rows]})
 
 
-def _not_found() -> NotFound:
-    return NotFound("Not found.")
+class LiveCapacityApi(APIView):
+    """Declared vs measured efficiency for a factory (its owner or an admin). POST applies the smoothed
+    figure to the next weeks' standard calendar days (re-routing what no longer fits)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="floor_live_capacity",
+        tags=["floor"],
+        parameters=[FACTORY_ID],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, factory_id: int) -> Response:
+        factory = factory_selectors.factory_get(user=request.user, factory_id=factory_id)
+        estimate = services.efficiency_estimate(factory=factory)
+        applied = getattr(factory, "capacity_estimate", None)
+        return Response(_live_capacity_body(factory, estimate, applied))
+
+    @extend_schema(
+        operation_id="floor_live_capacity_apply",
+        tags=["floor"],
+        parameters=[FACTORY_ID],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request, factory_id: int) -> Response:
+        factory = factory_selectors.factory_get(user=request.user, factory_id=factory_id)
+        record = services.factory_apply_live_capacity(factory=factory)
+        return Response(_live_capacity_body(factory, services.efficiency_estimate(factory=factory), record))
+
+
+def _live_capacity_body(factory: Factory, estimate: Any, applied: Any) -> dict[str, Any]:
+    return {
+        "factory": factory.pk,
+        "declared_efficiency": str(estimate.declared),
+        "measured_efficiency": str(estimate.measured) if estimate.measured is not None else None,
+        "smoothed_efficiency": str(estimate.smoothed),
+        "earned_minutes_14d": str(estimate.earned_minutes),
+        "attended_minutes_14d": str(estimate.attended_minutes.quantize(Decimal("0.1"))),
+        "declared_daily_minutes": factory.daily_minutes,
+        "live_daily_minutes": int(factory.sewing_operators * factory.minutes_per_day * estimate.smoothed),
+        "applied": None
+        if applied is None
+        else {
+            "smoothed_efficiency": str(applied.smoothed_efficiency),
+            "applied_at": applied.applied_at,
+            "days_changed": applied.days_changed,
+        },
+    }
+
+
+class DeadlineRiskListApi(APIView):
+    """Admins: live deadline risks (open or re-route requested), soonest ship-by first."""
+
+    permission_classes = [IsAuthenticated, IsPlatformAdmin]
+
+    @extend_schema(
+        operation_id="floor_deadline_risks", tags=["floor"], responses={200: DeadlineRiskSerializer(many=True)}
+    )
+    def get(self, request: Request) -> Response:
+        risks = selectors.deadline_risk_list(status=request.query_params.get("status"))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(risks, request, view=self)
+        return paginator.get_paginated_response(DeadlineRiskSerializer(page, many=True).data)
+
+
+class DeadlineRiskRerouteApi(APIView):
+    """The order's merchant asks for the remaining quantity of an at-risk allocation to be re-routed."""
+
+    permission_classes = [IsAuthenticated, IsMerchant]
+
+    @extend_schema(
+        operation_id="floor_deadline_risk_reroute",
+        tags=["floor"],
+        request=None,
+        responses={200: DeadlineRiskSerializer},
+    )
+    def post(self, request: Request, risk_id: int) -> Response:
+        risk = services.risk_request_reroute(risk_id=risk_id, merchant=merchant_of(request.user), actor=request.user)
+        return Response(DeadlineRiskSerializer(risk).data)
+
+
+class QcInspectionApi(APIView):
+    """Record an AQL inspection of a lot of the allocation: the sample size and accept number come from
+    ISO 2859-1 (level II, AQL 2.5); the answer says whether the lot passed."""
+
+    authentication_classes = ALL_AUTH
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="floor_qc_record",
+        tags=["floor"],
+        request=QcInspectionInputSerializer,
+        responses={201: QcInspectionOutputSerializer},
+    )
+    def post(self, request: Request, allocation_id: int) -> Response:
+        factory = _factory_of(request)
+        serializer = QcInspectionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        inspection = services.qc_inspection_record(
+            factory=factory,
+            allocation_id=allocation_id,
+            lot_size=d["lot_size"],
+            defects=d["defects"],
+            line_code=d.get("line"),
+            inspector=request.user if not isinstance(request.user, DevicePrincipal) else None,
+        )
+        return Response(QcInspectionOutputSerializer(inspection).data, status=status.HTTP_201_CREATED)
+
+
+class QualityApi(APIView):
+    """Qualified rate per allocation, line and the factory, from the QC inspections."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="floor_quality", tags=["floor"], parameters=[FACTORY_QUERY], responses={200: OpenApiTypes.OBJECT}
+    )
+    def get(self, request: Request) -> Response:
+        return Response(selectors.qualified_rates(factory=_factory_of(request)))
+
+
+class MaterialsApi(APIView):
+    """GET: required vs received vs consumed per material. PUT: consumption per piece of one material.
+    POST: a receipt of material for this allocation."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="floor_materials", tags=["floor"], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, allocation_id: int) -> Response:
+        allocation = selectors.allocation_get(factory=_factory_of(request), allocation_id=allocation_id)
+        return Response(selectors.material_status(allocation=allocation))
+
+    @extend_schema(
+        operation_id="floor_material_requirement",
+        tags=["floor"],
+        request=MaterialRequirementInputSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def put(self, request: Request, allocation_id: int) -> Response:
+        factory = _factory_of(request)
+        serializer = MaterialRequirementInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.material_requirement_set(factory=factory, allocation_id=allocation_id, **serializer.validated_data)
+        allocation = selectors.allocation_get(factory=factory, allocation_id=allocation_id)
+        return Response(selectors.material_status(allocation=allocation))
+
+    @extend_schema(
+        operation_id="floor_material_receipt",
+        tags=["floor"],
+        request=MaterialReceiptInputSerializer,
+        responses={201: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request, allocation_id: int) -> Response:
+        factory = _factory_of(request)
+        serializer = MaterialReceiptInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.material_receipt_record(
+            factory=factory, allocation_id=allocation_id, actor=request.user, **serializer.validated_data
+        )
+        allocation = selectors.allocation_get(factory=factory, allocation_id=allocation_id)
+        return Response(selectors.material_status(allocation=allocation), status=status.HTTP_201_CREATED)
+
+
+class DashboardApi(APIView):
+    """Planned vs completed output and qualified rate: last 12 hours, 7 days, 30 days."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="floor_dashboard", tags=["floor"], parameters=[FACTORY_QUERY], responses={200: OpenApiTypes.OBJECT}
+    )
+    def get(self, request: Request) -> Response:
+        return Response(selectors.dashboard(factory=_factory_of(request)))
+
+
+class EfficiencyTrendApi(APIView):
+    """The factory's measured efficiency per day (earned / attended minutes over all lines)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="floor_efficiency_trend",
+        tags=["floor"],
+        parameters=[FACTORY_QUERY, DateRangeQuerySerializer],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        factory = _factory_of(request)
+        query = DateRangeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = selectors.date_range(query.validated_data)
+        return Response(
+            {"start": start, "end": end, "days": selectors.efficiency_trend(factory=factory, start=start, end=end)}
+        )

@@ -14,28 +14,35 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from factories.models import Factory
 from floor.models import (
     AllocationOperationTotal,
     Bulletin,
+    BulletinOperation,
+    DeadlineRisk,
     DeviceKey,
+    FactoryHour,
     Line,
     LineDay,
     LineWorkerDay,
+    MaterialReceipt,
+    MaterialRequirement,
+    QcInspection,
     Shift,
     Worker,
     WorkerDay,
 )
 from floor.services.bulletins import bulletin_for_order
 from marketplace.errors import NotFound
-from orders.models import Allocation, Order
+from matching.models import Reservation
+from orders.models import Allocation, Order, Stage
 
 CENT = Decimal("0.01")
 TENTH_PERMILLE = Decimal("0.0001")
@@ -325,3 +332,155 @@ def factory_days(*, factory: Factory, start: date, end: date) -> list[FactoryDay
         acc[0] += row.earned_minutes
         acc[1] += row.attended_minutes
     return [FactoryDay(d, v[0], v[1]) for d, v in sorted(by_day.items())]
+
+
+# --- quality -----------------------------------------------------------------------------------------
+
+
+def _rate(sampled: int, defects: int) -> str | None:
+    if sampled == 0:
+        return None
+    return str((Decimal(sampled - defects) / sampled).quantize(TENTH_PERMILLE, ROUND_HALF_UP))
+
+
+def qualified_rates(*, factory: Factory, since: datetime | None = None) -> dict[str, Any]:
+    """Qualified rate = (pieces sampled - defects found) / pieces sampled, per allocation, line and factory."""
+    qs = QcInspection.objects.filter(factory=factory)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    total = qs.aggregate(s=Sum("sample_size"), d=Sum("defects_found"))
+    by_allocation = qs.values("allocation_id").annotate(s=Sum("sample_size"), d=Sum("defects_found"))
+    by_line = qs.filter(line__isnull=False).values("line__code").annotate(s=Sum("sample_size"), d=Sum("defects_found"))
+    return {
+        "factory": {
+            "sampled": total["s"] or 0,
+            "defects": total["d"] or 0,
+            "rate": _rate(total["s"] or 0, total["d"] or 0),
+        },
+        "allocations": [
+            {"allocation": r["allocation_id"], "sampled": r["s"], "defects": r["d"], "rate": _rate(r["s"], r["d"])}
+            for r in by_allocation.order_by("allocation_id")
+        ],
+        "lines": [
+            {"line": r["line__code"], "sampled": r["s"], "defects": r["d"], "rate": _rate(r["s"], r["d"])}
+            for r in by_line.order_by("line__code")
+        ],
+    }
+
+
+# --- materials ---------------------------------------------------------------------------------------
+
+
+def material_status(*, allocation: Allocation) -> dict[str, Any]:
+    """Per material: needed for the allocation, received, consumed by the pieces sewn so far, balance."""
+    sew_ops = BulletinOperation.objects.filter(bulletin__order=allocation.order, stage=Stage.SEW).values_list(
+        "pk", flat=True
+    )
+    sewn = max(
+        AllocationOperationTotal.objects.filter(allocation=allocation, operation_id__in=list(sew_ops)).values_list(
+            "pieces", flat=True
+        ),
+        default=0,
+    )
+    received = dict(
+        MaterialReceipt.objects.filter(allocation=allocation)
+        .values("requirement_id")
+        .annotate(t=Sum("quantity"))
+        .values_list("requirement_id", "t")
+    )
+    rows = []
+    for req in MaterialRequirement.objects.filter(order=allocation.order).order_by("code"):
+        got = received.get(req.pk, Decimal("0"))
+        rows.append(
+            {
+                "code": req.code,
+                "name": req.name,
+                "kind": req.kind,
+                "unit": req.unit,
+                "per_piece": str(req.per_piece),
+                "required": str(req.per_piece * allocation.quantity),
+                "received": str(got),
+                "consumed": str(req.per_piece * sewn),
+                "covers_pieces": int(got / req.per_piece),
+                "short": str(max(req.per_piece * allocation.quantity - got, Decimal("0"))),
+            }
+        )
+    return {"allocation": allocation.pk, "quantity": allocation.quantity, "sewn": sewn, "materials": rows}
+
+
+# --- dashboards --------------------------------------------------------------------------------------
+
+
+def _planned_minutes(factory: Factory, start: date, end: date) -> int:
+    return (
+        Reservation.objects.filter(factory=factory, day__gte=start, day__lte=end).aggregate(m=Sum("minutes"))["m"] or 0
+    )
+
+
+def dashboard(*, factory: Factory, now: datetime | None = None) -> dict[str, Any]:
+    """Planned vs completed output and qualified rate for the last 12 hours, 7 days and 30 days.
+
+    Planned = sewing minutes booked on the calendar (the ledger); completed = standard minutes earned
+    (roll-ups), so a mix of styles compares in one unit. For 12 hours the day's plan is pro-rated by
+    12 h over the factory's working minutes per day (capped at the whole day's plan).
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    windows = {}
+    hour_start = (now - timedelta(hours=12)).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    hours = FactoryHour.objects.filter(factory=factory, hour__gte=hour_start).aggregate(
+        p=Sum("pieces"), f=Sum("finished"), d=Sum("defects"), e=Sum("earned_minutes")
+    )
+    share = min(Decimal(12 * 60) / factory.minutes_per_day, Decimal(1))
+    windows["12h"] = _window(
+        planned=Decimal(_planned_minutes(factory, today, today)) * share,
+        hours=hours,
+        quality=qualified_rates(factory=factory, since=now - timedelta(hours=12))["factory"],
+    )
+    for name, days in (("week", 7), ("month", 30)):
+        start = today - timedelta(days=days - 1)
+        totals = FactoryHour.objects.filter(
+            factory=factory, hour__gte=datetime.combine(start, time(0), tzinfo=timezone.get_current_timezone())
+        ).aggregate(p=Sum("pieces"), f=Sum("finished"), d=Sum("defects"), e=Sum("earned_minutes"))
+        since = datetime.combine(start, time(0), tzinfo=timezone.get_current_timezone())
+        windows[name] = _window(
+            planned=Decimal(_planned_minutes(factory, start, today)),
+            hours=totals,
+            quality=qualified_rates(factory=factory, since=since)["factory"],
+        )
+    return {"factory": factory.pk, "at": now, "windows": windows}
+
+
+def _window(*, planned: Decimal, hours: dict[str, Any], quality: dict[str, Any]) -> dict[str, Any]:
+    earned = hours["e"] or Decimal("0")
+    return {
+        "planned_minutes": str(planned.quantize(Decimal("0.1"))),
+        "completed_minutes": str(earned),
+        "attainment": str((earned / planned).quantize(TENTH_PERMILLE, ROUND_HALF_UP)) if planned > 0 else None,
+        "pieces_scanned": hours["p"] or 0,
+        "pieces_finished": hours["f"] or 0,
+        "defects": hours["d"] or 0,
+        "qualified_rate": quality["rate"],
+        "sampled": quality["sampled"],
+    }
+
+
+def efficiency_trend(*, factory: Factory, start: date, end: date) -> list[dict[str, Any]]:
+    return [
+        {
+            "day": d.day,
+            "earned_minutes": str(d.earned_minutes),
+            "attended_minutes": str(d.attended_minutes.quantize(Decimal("0.1"))),
+            "efficiency": str((d.earned_minutes / d.attended_minutes).quantize(TENTH_PERMILLE, ROUND_HALF_UP))
+            if d.attended_minutes > 0
+            else None,
+        }
+        for d in factory_days(factory=factory, start=start, end=end)
+    ]
+
+
+def deadline_risk_list(*, status: str | None = None) -> QuerySet[DeadlineRisk]:
+    """Admins: every live risk, soonest ship-by first."""
+    qs = DeadlineRisk.objects.select_related("allocation__order", "factory")
+    qs = qs.filter(status=status) if status else qs.exclude(status="resolved")
+    return qs.order_by("ship_by", "id")

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from floor.models import DeviceKey, Line, Machine, Worker
+from floor.models import DeadlineRisk, DeviceKey, Line, Machine, MaterialKind, QcInspection, Worker
 from orders.models import Stage
 
 
@@ -130,3 +130,54 @@ class DateRangeQuerySerializer(serializers.Serializer):
 class PayrollQuerySerializer(DateRangeQuerySerializer):
     # Not `format`: DRF reserves that query parameter for picking a renderer.
     export = serializers.ChoiceField(choices=["json", "csv", "xlsx"], default="json")
+
+
+class DeadlineRiskSerializer(serializers.ModelSerializer):
+    order = serializers.IntegerField(source="allocation.order_id", read_only=True)
+
+    class Meta:
+        model = DeadlineRisk
+        fields = [
+            "id", "allocation", "order", "factory", "status", "reason", "projected_date", "ship_by",
+            "remaining_pieces", "minutes_per_day", "created_at", "updated_at",
+        ]  # fmt: skip
+
+
+class QcInspectionInputSerializer(serializers.Serializer):
+    lot_size = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    defects = serializers.DictField(child=serializers.IntegerField(min_value=0), default=dict)
+    line = serializers.CharField(max_length=20, required=False, allow_null=True)
+
+
+class QcInspectionOutputSerializer(serializers.ModelSerializer):
+    defects = serializers.SerializerMethodField()
+
+    class Meta:
+        model = QcInspection
+        fields = [
+            "id",
+            "allocation",
+            "lot_size",
+            "sample_size",
+            "accept_number",
+            "defects_found",
+            "result",
+            "at",
+            "defects",
+        ]
+
+    def get_defects(self, obj: QcInspection) -> dict[str, int]:
+        return {d.defect_type_id: d.count for d in obj.defects.all()}
+
+
+class MaterialRequirementInputSerializer(serializers.Serializer):
+    code = serializers.SlugField(max_length=40)
+    name = serializers.CharField(max_length=100)
+    per_piece = serializers.DecimalField(max_digits=10, decimal_places=4, min_value=Decimal("0.0001"))
+    unit = serializers.CharField(max_length=8, default="m")
+    kind = serializers.ChoiceField(choices=MaterialKind.choices, default=MaterialKind.FABRIC)
+
+
+class MaterialReceiptInputSerializer(serializers.Serializer):
+    code = serializers.SlugField(max_length=40)
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"))

@@ -21,3 +21,18 @@ urlpatterns = [
     path("floor/payroll/", apis.PayrollApi.as_view(), name="floor-payroll"),
     path("floor/line-efficiency/", apis.LineEfficiencyApi.as_view(), name="floor-line-efficiency"),
 ]
+
+urlpatterns += [
+    path("factories/<int:factory_id>/live-capacity/", apis.LiveCapacityApi.as_view(), name="floor-live-capacity"),
+    path("floor/deadline-risks/", apis.DeadlineRiskListApi.as_view(), name="floor-deadline-risks"),
+    path(
+        "floor/deadline-risks/<int:risk_id>/reroute/",
+        apis.DeadlineRiskRerouteApi.as_view(),
+        name="floor-deadline-risk-reroute",
+    ),
+    path("floor/allocations/<int:allocation_id>/qc/", apis.QcInspectionApi.as_view(), name="floor-qc"),
+    path("floor/allocations/<int:allocation_id>/materials/", apis.MaterialsApi.as_view(), name="floor-materials"),
+    path("floor/quality/", apis.QualityApi.as_view(), name="floor-quality"),
+    path("floor/dashboard/", apis.DashboardApi.as_view(), name="floor-dashboard"),
+    path("floor/efficiency-trend/", apis.EfficiencyTrendApi.as_view(), name="floor-efficiency-trend"),
+]
