@@ -1,4 +1,4 @@
-"""URL map: the REST API under /api/v1/, the Django admin, health checks."""
+"""URL map: the REST API under /api/v1/, the Django admin, health checks, the language switch and the pages."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -20,4 +20,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("marketplace.web.urls")),
 ]

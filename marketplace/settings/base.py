@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "factories",
     "orders",
     "matching",
+    "marketplace.web",
     "floor",
 ]
 
@@ -93,7 +94,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-LOGIN_URL = "/admin/login/"
+# The server-rendered pages (marketplace.web) log in here; the Django admin has its own form.
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # Bodies are bounded: an order is a few hundred bytes; anything past this is refused (413).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 256 * 1024)

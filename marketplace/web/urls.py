@@ -1,0 +1,39 @@
+"""Page URLs, mounted at the site root (the API lives under /api/v1/)."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from marketplace.web.views import dashboard, factory, merchant, pages
+
+app_name = "web"
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("login/", pages.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
+    path("signup/", merchant.signup, name="signup"),
+    path("manifest.webmanifest", pages.manifest, name="manifest"),
+    # merchant portal
+    path("orders/", merchant.order_list, name="order_list"),
+    path("orders/new/", merchant.order_new, name="order_new"),
+    path("orders/feasibility/", merchant.order_feasibility, name="order_feasibility"),
+    path("orders/<int:order_id>/", merchant.order_detail, name="order_detail"),
+    path("orders/<int:order_id>/cancel/", merchant.order_cancel_view, name="order_cancel"),
+    path("orders/<int:order_id>/receive/", merchant.order_receive_view, name="order_receive"),
+    path("orders/<int:order_id>/repeat/", merchant.order_repeat_view, name="order_repeat"),
+    # factory phone pages
+    path("factory/", factory.inbox, name="factory_inbox"),
+    path("factory/offers.json", factory.offers_poll, name="factory_offers_poll"),
+    path("factory/offers/<int:allocation_id>/accept/", factory.offer_accept_view, name="factory_offer_accept"),
+    path("factory/offers/<int:allocation_id>/decline/", factory.offer_decline_view, name="factory_offer_decline"),
+    path("factory/jobs/", factory.jobs, name="factory_jobs"),
+    path("factory/jobs/<int:allocation_id>/", factory.job_detail, name="factory_job"),
+    path("factory/jobs/<int:allocation_id>/report/", factory.job_report, name="factory_job_report"),
+    path("factory/jobs/<int:allocation_id>/ship/", factory.job_ship, name="factory_job_ship"),
+    path("factory/history/", factory.history, name="factory_history"),
+    path("factory/calendar/", factory.calendar, name="factory_calendar"),
+    path("factory/calendar/<str:day>/", factory.calendar_day, name="factory_calendar_day"),
+    # platform admin
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/factories/<int:factory_id>/verify/", dashboard.factory_verify_view, name="factory_verify"),
+]

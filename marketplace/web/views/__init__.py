@@ -1,0 +1,1 @@
+"""Page views, one module per face: merchant portal, factory phone pages, admin dashboard."""
