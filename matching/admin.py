@@ -38,7 +38,7 @@ class MatchRunAdmin(ReadOnlyAdmin):
     list_filter = ["outcome", "trigger"]
     search_fields = ["order__title", "summary"]
     list_select_related = ["order"]
-    fields = [
+    fields = readonly_fields = (
         "order",
         "trigger",
         "outcome",
@@ -48,8 +48,7 @@ class MatchRunAdmin(ReadOnlyAdmin):
         "reason_counts_pretty",
         "plan_pretty",
         "candidates_pretty",
-    ]
-    readonly_fields = fields
+    )
 
     @admin.display(description="reason counts")
     def reason_counts_pretty(self, run: MatchRun) -> str:

@@ -22,7 +22,7 @@ from matching.serializers import (
     OfferListFilterSerializer,
 )
 from orders import selectors
-from orders.apis import ApiView, errors
+from orders.apis import ApiView, errors, request_user
 from orders.models import Allocation
 from orders.serializers import FactoryAllocationOutputSerializer
 
@@ -40,7 +40,7 @@ class OfferListApi(ApiView):
         """Offers made to your factory, newest first; `?status=offered` for the ones awaiting your answer."""
         filters = OfferListFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        offers = selectors.offer_list(factory=selectors.factory_of(request.user), **filters.validated_data)
+        offers = selectors.offer_list(factory=selectors.factory_of(request_user(request)), **filters.validated_data)
         return self.paginate(request, offers, FactoryAllocationOutputSerializer)
 
 
@@ -52,7 +52,7 @@ class OfferDetailApi(ApiView):
     )
     def get(self, request: Request, allocation_id: int) -> Response:
         """One of your offers: the order's spec, your share, the planned days and the deadline."""
-        offer = selectors.offer_get(factory=selectors.factory_of(request.user), allocation_id=allocation_id)
+        offer = selectors.offer_get(factory=selectors.factory_of(request_user(request)), allocation_id=allocation_id)
         return Response(FactoryAllocationOutputSerializer(offer).data)
 
 
@@ -66,9 +66,9 @@ class OfferAcceptApi(ApiView):
     )
     def post(self, request: Request, allocation_id: int) -> Response:
         """Take the offer. An expired or already answered offer is a 409."""
-        factory = selectors.factory_of(request.user)
+        factory = selectors.factory_of(request_user(request))
         try:
-            services.offer_accept(allocation_id=allocation_id, factory=factory, actor=request.user)
+            services.offer_accept(allocation_id=allocation_id, factory=factory, actor=request_user(request))
         except Allocation.DoesNotExist as exc:
             raise NotFound("Offer not found.") from exc
         return Response(
@@ -88,13 +88,13 @@ class OfferDeclineApi(ApiView):
         """Turn the offer down; its capacity is released and the share goes to the next factory."""
         payload = OfferDeclineInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        factory = selectors.factory_of(request.user)
+        factory = selectors.factory_of(request_user(request))
         try:
             services.offer_decline(
                 allocation_id=allocation_id,
                 factory=factory,
                 reason=payload.validated_data["reason"],
-                actor=request.user,
+                actor=request_user(request),
             )
         except Allocation.DoesNotExist as exc:
             raise NotFound("Offer not found.") from exc
@@ -118,6 +118,8 @@ class OrderExplanationApi(ApiView):
     def get(self, request: Request, order_id: int) -> Response:
         """Why the order went where it did, run by run. Admins see every candidate and its score terms;
         the order's merchant sees outcomes, its own plan and the reasons counted; factories get a 404."""
-        order, runs = selectors.order_match_runs(user=request.user, order_id=order_id)
-        serializer = AdminExplanationSerializer if request.user.is_platform_admin else MerchantExplanationSerializer
+        order, runs = selectors.order_match_runs(user=request_user(request), order_id=order_id)
+        serializer = (
+            AdminExplanationSerializer if request_user(request).is_platform_admin else MerchantExplanationSerializer
+        )
         return Response(serializer({"order": order, "runs": runs}).data)

@@ -34,7 +34,7 @@ class ReadOnlyAdminMixin:
 class AllocationInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Allocation
     extra = 0
-    fields = [
+    fields = readonly_fields = (
         "share_no",
         "factory",
         "status",
@@ -49,16 +49,14 @@ class AllocationInline(ReadOnlyAdminMixin, admin.TabularInline):
         "responded_at",
         "carrier",
         "tracking",
-    ]
-    readonly_fields = fields
+    )
     show_change_link = True
 
 
 class OrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = OrderEvent
     extra = 0
-    fields = ["at", "kind", "from_status", "to_status", "allocation", "actor", "message"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "kind", "from_status", "to_status", "allocation", "actor", "message")
 
 
 @admin.register(Order)

@@ -8,7 +8,8 @@ serializer shapes the answer. Errors take the one shape of `marketplace.api.erro
 from __future__ import annotations
 
 import io
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -22,6 +23,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
+from marketplace.accounts.models import User
 from marketplace.api.pagination import Pagination
 from marketplace.api.permissions import IsFactory, IsMerchant, IsPlatformAdmin
 from marketplace.errors import NotFound, ValidationFailed
@@ -75,7 +77,7 @@ class BoundedJSONParser(JSONParser):
     a client could make a worker buffer a body of any size. Raises RequestDataTooBig -> 413.
     """
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and stream is not None:
             request = (parser_context or {}).get("request")
@@ -97,7 +99,7 @@ class ApiView(APIView):
 
     def paginate(self, request: Request, queryset: Any, serializer_class: type[BaseSerializer]) -> Response:
         paginator = Pagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
+        page: list[Any] | None = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(serializer_class(page, many=True, context={"request": request}).data)
 
 
@@ -117,7 +119,7 @@ def idempotency_key(request: Request) -> str | None:
 
 def created_response(request: Request, order: Order, *, created: bool) -> Response:
     """201 with the order; a replayed idempotent POST answers the same, marked as a replay."""
-    order = selectors.order_get(user=request.user, order_id=order.pk)
+    order = selectors.order_get(user=request_user(request), order_id=order.pk)
     response = Response(OrderDetailOutputSerializer(order).data, status=status.HTTP_201_CREATED)
     if not created:
         response[REPLAYED_HEADER] = "true"
@@ -125,11 +127,20 @@ def created_response(request: Request, order: Order, *, created: bool) -> Respon
 
 
 def detail_response(request: Request, order_id: int) -> Response:
-    order = selectors.order_get(user=request.user, order_id=order_id)
+    order = selectors.order_get(user=request_user(request), order_id=order_id)
     return Response(OrderDetailOutputSerializer(order).data)
 
 
-MerchantOrAdmin = IsMerchant | IsPlatformAdmin
+class MerchantOrAdmin(BasePermission):
+    message = "Only merchant accounts and platform admins can do this."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return IsMerchant().has_permission(request, view) or IsPlatformAdmin().has_permission(request, view)
+
+
+def request_user(request: Request) -> User:
+    """The authenticated caller (every view here requires authentication)."""
+    return cast(User, request.user)
 
 
 # --- merchant: orders ----------------------------------------------------------------------------
@@ -157,7 +168,7 @@ class OrderListCreateApi(ApiView):
         """Your orders (admins: everyone's), newest first; filter by `status`, search titles with `q`."""
         filters = OrderListFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        orders = selectors.order_list(user=request.user, **filters.validated_data)
+        orders = selectors.order_list(user=request_user(request), **filters.validated_data)
         return self.paginate(request, orders, OrderOutputSerializer)
 
     @extend_schema(
@@ -172,9 +183,9 @@ class OrderListCreateApi(ApiView):
         payload = OrderCreateInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         order, created = services.order_create(
-            merchant=selectors.merchant_of(request.user),
+            merchant=selectors.merchant_of(request_user(request)),
             data=payload.to_order_input(),
-            actor=request.user,
+            actor=request_user(request),
             idempotency_key=key,
         )
         return created_response(request, order, created=created)
@@ -197,10 +208,10 @@ class OrderCancelApi(ApiView):
     )
     def post(self, request: Request, order_id: int) -> Response:
         """Cancel an order that is not yet in production; every reservation it holds is released."""
-        order = selectors.order_get(user=request.user, order_id=order_id)
+        order = selectors.order_get(user=request_user(request), order_id=order_id)
         payload = OrderCancelInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.order_cancel(order_id=order.pk, actor=request.user, reason=payload.validated_data["reason"])
+        services.order_cancel(order_id=order.pk, actor=request_user(request), reason=payload.validated_data["reason"])
         return detail_response(request, order.pk)
 
 
@@ -214,8 +225,8 @@ class OrderReceiveApi(ApiView):
     )
     def post(self, request: Request, order_id: int) -> Response:
         """Confirm the goods arrived (only once every share has shipped)."""
-        order = selectors.order_get(user=request.user, order_id=order_id)
-        services.order_receive(order_id=order.pk, actor=request.user)
+        order = selectors.order_get(user=request_user(request), order_id=order_id)
+        services.order_receive(order_id=order.pk, actor=request_user(request))
         return detail_response(request, order.pk)
 
 
@@ -230,7 +241,7 @@ class OrderRepeatApi(ApiView):
     )
     def post(self, request: Request, order_id: int) -> Response:
         """Re-order a delivered style: same spec, new quantity and due date; the factory that made it is preferred."""
-        order = selectors.order_get(user=request.user, order_id=order_id)
+        order = selectors.order_get(user=request_user(request), order_id=order_id)
         key = idempotency_key(request)
         payload = OrderRepeatInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -241,7 +252,7 @@ class OrderRepeatApi(ApiView):
             quantity=data["quantity"],
             due_date=data["due_date"],
             sizes=data.get("sizes"),
-            actor=request.user,
+            actor=request_user(request),
             idempotency_key=key,
         )
         return created_response(request, new_order, created=created)
@@ -257,8 +268,8 @@ class OrderRematchApi(ApiView):
     )
     def post(self, request: Request, order_id: int) -> Response:
         """Try matching an unmatched order again (after the market changed)."""
-        order = selectors.order_get(user=request.user, order_id=order_id)
-        order_rematch(order_id=order.pk, actor=request.user)
+        order = selectors.order_get(user=request_user(request), order_id=order_id)
+        order_rematch(order_id=order.pk, actor=request_user(request))
         return detail_response(request, order.pk)
 
 
@@ -278,7 +289,7 @@ class JobListApi(ApiView):
         """Your committed jobs (accepted, in production, shipped, delivered), soonest ship-by date first."""
         filters = JobListFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        jobs = selectors.job_list(factory=selectors.factory_of(request.user), **filters.validated_data)
+        jobs = selectors.job_list(factory=selectors.factory_of(request_user(request)), **filters.validated_data)
         return self.paginate(request, jobs, FactoryJobOutputSerializer)
 
 
@@ -297,8 +308,8 @@ class AllocationProgressApi(ApiView):
         try:
             report = services.allocation_report_progress(
                 allocation_id=allocation_id,
-                factory=selectors.factory_of(request.user),
-                actor=request.user,
+                factory=selectors.factory_of(request_user(request)),
+                actor=request_user(request),
                 **payload.validated_data,
             )
         except Allocation.DoesNotExist as exc:
@@ -318,10 +329,10 @@ class AllocationShipApi(ApiView):
         """Ship your share; when every share has shipped, so has the order."""
         payload = ShipInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        factory = selectors.factory_of(request.user)
+        factory = selectors.factory_of(request_user(request))
         try:
             services.allocation_ship(
-                allocation_id=allocation_id, factory=factory, actor=request.user, **payload.validated_data
+                allocation_id=allocation_id, factory=factory, actor=request_user(request), **payload.validated_data
             )
         except Allocation.DoesNotExist as exc:
             raise NotFound("Allocation not found.") from exc

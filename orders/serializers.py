@@ -28,28 +28,8 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField()
     message = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
     error_codes = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-def validate_size_breakdown(value: dict[str, int]) -> dict[str, int]:
-    """A size breakdown is a small dict of short, non-empty size names to positive piece counts."""
-    if len(value) > MAX_SIZES:
-        raise serializers.ValidationError(f"At most {MAX_SIZES} sizes.", code="too_many_sizes")
-    cleaned: dict[str, int] = {}
-    for name, qty in value.items():
-        size = name.strip()
-        if not size:
-            raise serializers.ValidationError("Size names cannot be empty.", code="blank_size")
-        if len(size) > MAX_SIZE_NAME:
-            raise serializers.ValidationError(
-                f"Size name {size[:MAX_SIZE_NAME]!r}... is longer than {MAX_SIZE_NAME} characters.",
-                code="size_name_too_long",
-            )
-        if size in cleaned:
-            raise serializers.ValidationError(f"Size {size!r} is given twice.", code="duplicate_size")
-        cleaned[size] = qty
-    return cleaned
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -62,12 +42,29 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class SizesField(serializers.DictField):
-    """{size name: pieces}; each count a positive integer."""
+    """{size name: pieces}: at most 30 sizes, names non-empty and at most 20 characters, counts positive."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("child", StrictIntegerField(min_value=1, max_value=MAX_QUANTITY))
         super().__init__(**kwargs)
-        self.validators.append(validate_size_breakdown)
+
+    def to_internal_value(self, data: Any) -> dict[str, int]:
+        if isinstance(data, dict) and len(data) > MAX_SIZES:
+            raise serializers.ValidationError(f"At most {MAX_SIZES} sizes.", code="too_many_sizes")
+        value = super().to_internal_value(data)
+        cleaned: dict[str, int] = {}
+        for name, qty in value.items():
+            size = name.strip()
+            if not size:
+                raise serializers.ValidationError("Size names cannot be empty.", code="blank_size")
+            if len(size) > MAX_SIZE_NAME:
+                raise serializers.ValidationError(
+                    f"Size names are at most {MAX_SIZE_NAME} characters.", code="size_name_too_long"
+                )
+            if size in cleaned:
+                raise serializers.ValidationError(f"Size {size!r} is given twice.", code="duplicate_size")
+            cleaned[size] = qty
+        return cleaned
 
 
 class OrderCreateInputSerializer(serializers.Serializer):
@@ -237,6 +234,7 @@ class OrderAllocationOutputSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "share_no",
+            "offer_group",
             "factory_name",
             "quantity",
             "sizes",
