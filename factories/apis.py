@@ -80,7 +80,8 @@ class FactoryListCreateApi(APIView):
     def get_authenticators(self) -> list[BaseAuthentication]:
         # Sign-up is anonymous: a stale token in the client must not turn it into a 401.
         # (`self.request` is Django's request here; View.setup() sets it before dispatch.)
-        if self.request is not None and self.request.method == "POST":
+        request = getattr(self, "request", None)
+        if request is not None and request.method == "POST":
             return []
         return super().get_authenticators()
 

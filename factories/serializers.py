@@ -4,12 +4,14 @@ capacity below what is booked)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from rest_framework import serializers
 
 from factories.models import Category, Fabric, Factory, FactoryStatus, Process, Region
@@ -168,6 +170,18 @@ class FactorySignupOutputSerializer(FactoryOutputSerializer):
         read_only_fields = fields
 
 
+# Calendar dates outside this window are typos (and would overflow date arithmetic near year 9999).
+EARLIEST_DAY = dt.date(2000, 1, 1)
+LATEST_DAY = dt.date(2100, 12, 31)
+
+
+def _validate_calendar_day(value: dt.date) -> None:
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise serializers.ValidationError(
+            f"Dates must lie between {EARLIEST_DAY} and {LATEST_DAY}.", code="out_of_range"
+        )
+
+
 # `from` is a Python keyword, so the query serializer is built from a dict of fields.
 def _validate_range(self: serializers.Serializer, attrs: dict[str, Any]) -> dict[str, Any]:
     start, end = attrs.get("from"), attrs.get("to")
@@ -185,8 +199,14 @@ CalendarQuerySerializer = type(
     "CalendarQuerySerializer",
     (serializers.Serializer,),
     {
-        "from": serializers.DateField(required=False, help_text="First day (YYYY-MM-DD); default today."),
-        "to": serializers.DateField(required=False, help_text="Last day, inclusive; default `from` + 27 days."),
+        "from": serializers.DateField(
+            required=False, validators=[_validate_calendar_day], help_text="First day (YYYY-MM-DD); default today."
+        ),
+        "to": serializers.DateField(
+            required=False,
+            validators=[_validate_calendar_day],
+            help_text="Last day, inclusive; default `from` + 27 days. At most 366 days from `from`.",
+        ),
         "validate": _validate_range,
     },
 )
@@ -216,8 +236,15 @@ CalendarOutputSerializer = type(
 class CalendarDayInputSerializer(StrictInputSerializer):
     """One day's new capacity in sewing minutes (0 = closed)."""
 
-    date = serializers.DateField()
+    date = serializers.DateField(help_text="Today or later, at most 365 days ahead.")
     capacity_minutes = serializers.IntegerField(min_value=0, max_value=MAX_DAY_MINUTES)
+
+    def validate_date(self, value: dt.date) -> dt.date:
+        # Past dates are the service's rule (400 there); the horizon bounds the range this PUT answers.
+        if value > timezone.localdate() + dt.timedelta(days=MAX_CALENDAR_DAYS - 1):
+            raise serializers.ValidationError(f"At most {MAX_CALENDAR_DAYS - 1} days ahead.", code="beyond_horizon")
+        return value
+
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 

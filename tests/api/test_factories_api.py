@@ -10,9 +10,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
+from rest_framework.throttling import ScopedRateThrottle
 
 from factories.models import CapacityDay, Factory, FactoryStatus
 from marketplace.accounts.models import Role, User
@@ -233,6 +235,20 @@ def test_signup_with_a_taken_username_creates_nothing(api, factory_x):
     assert response.status_code == 400
     assert response.json()["error_codes"] == {"username": ["taken"]}
     assert Factory.objects.count() == factories_before
+
+
+def test_signup_is_throttled_with_the_signup_scope(api, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "1000/min", "signup": "1/min"})
+    cache.clear()
+    try:
+        assert api.post(LIST_URL, signup_body()).status_code == 201
+        throttled = api.post(LIST_URL, signup_body())
+        listing_is_not_throttled = client_for(mf.make_admin()).get(LIST_URL)
+    finally:
+        cache.clear()
+
+    assert throttled.status_code == 429 and throttled.json()["code"] == "throttled"
+    assert listing_is_not_throttled.status_code == 200
 
 
 def test_a_failed_signup_leaves_no_user_behind(api):
@@ -577,12 +593,24 @@ def test_calendar_range_rules(factory_x):
     too_long = client.get(calendar_url(factory_x), {"from": str(start), "to": str(start + timedelta(days=366))})
     backwards = client.get(calendar_url(factory_x), {"from": str(start + timedelta(days=1)), "to": str(start)})
     bad_date = client.get(calendar_url(factory_x), {"from": "2024-13-01"})
+    year_9999 = client.get(calendar_url(factory_x), {"from": "9999-12-31"})
+    year_1 = client.get(calendar_url(factory_x), {"to": "0001-01-02"})
 
     assert len(only_from["days"]) == 28 and only_from["from"] == str(start + timedelta(days=10))
     assert longest.status_code == 200 and len(longest.json()["days"]) == 366
     assert too_long.status_code == 400 and "to" in too_long.json()["errors"]
     assert backwards.status_code == 400 and "from" in backwards.json()["errors"]
     assert bad_date.status_code == 400 and "from" in bad_date.json()["errors"]
+    assert year_9999.status_code == 400 and year_9999.json()["error_codes"] == {"from": ["out_of_range"]}
+    assert year_1.status_code == 400 and "to" in year_1.json()["errors"]
+
+
+def test_calendar_only_to_given_answers_the_four_weeks_before_it(factory_x):
+    end = today() + timedelta(days=40)
+
+    data = client_for(factory_x.owner).get(calendar_url(factory_x), {"to": str(end)}).json()
+
+    assert (data["from"], data["to"], len(data["days"])) == (str(end - timedelta(days=27)), str(end), 28)
 
 
 def test_calendar_put_overrides_days_and_answers_the_range(factory_x):
@@ -636,7 +664,7 @@ def test_lowering_a_day_below_an_offer_reroutes_it(factory_x, merchant_a):
     order = mf.make_order(merchant_a)
     matching.order_match(order_id=order.pk)
     offer = order.allocations.get(factory=factory_x)
-    day = CapacityDay.objects.filter(factory=factory_x, reserved_minutes__gt=0).order_by("day").first().day
+    day = CapacityDay.objects.filter(factory=factory_x, reserved_minutes__gt=0).earliest("day").day
 
     response = client_for(factory_x.owner).put(
         calendar_url(factory_x), {"days": [{"date": str(day), "capacity_minutes": 0}]}
@@ -663,7 +691,7 @@ def test_capacity_below_work_in_production_is_409_and_no_day_changes(factory_x, 
     allocation = order.allocations.get(factory=factory_x)
     matching.offer_accept(allocation_id=allocation.pk, factory=factory_x)
     allocation_report_progress(allocation_id=allocation.pk, factory=factory_x, stage=Stage.CUT, quantity=10)
-    booked_day = CapacityDay.objects.filter(factory=factory_x, reserved_minutes__gt=0).order_by("day").first().day
+    booked_day = CapacityDay.objects.filter(factory=factory_x, reserved_minutes__gt=0).earliest("day").day
     free_day = booked_day - timedelta(days=1) if booked_day > today() else booked_day + timedelta(days=20)
     before = calendar_rows(factory_x)
 
@@ -694,6 +722,7 @@ def test_capacity_below_work_in_production_is_409_and_no_day_changes(factory_x, 
         ({"days": [{"date": "__D__", "capacity_minutes": 1, "reserved_minutes": 0}]}, "days"),
         ({"days": [{"date": "__D__", "capacity_minutes": 1}, {"date": "__D__", "capacity_minutes": 2}]}, "days"),
         ({"days": [{"date": "__D__", "capacity_minutes": 1}], "extra": 1}, "extra"),
+        ({"days": [{"date": "__FAR__", "capacity_minutes": 1}]}, "days"),
     ],
 )
 def test_calendar_put_rejects_bad_input(factory_x, body, field):
@@ -701,6 +730,8 @@ def test_calendar_put_rejects_bad_input(factory_x, body, field):
     for entry in body.get("days", []) if isinstance(body.get("days"), list) else []:
         if entry.get("date") == "__D__":
             entry["date"] = day
+        elif entry.get("date") == "__FAR__":
+            entry["date"] = str(today() + timedelta(days=366))
 
     response = client_for(factory_x.owner).put(calendar_url(factory_x), body)
 
