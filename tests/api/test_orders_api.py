@@ -604,3 +604,15 @@ def test_schema_for_these_endpoints_generates_without_warnings(capsys):
     assert "/offers/{allocation_id}/accept/" in schema["paths"]
     assert not GENERATOR_STATS._warn_cache, GENERATOR_STATS._warn_cache
     assert not GENERATOR_STATS._error_cache, GENERATOR_STATS._error_cache
+
+
+def test_admin_can_rematch_but_not_receive(merchant_a, admin_user):
+    order = mf.make_order(merchant_a)
+    match_order(order.pk, "test")  # no factory: unmatched
+    client = client_for(admin_user)
+
+    assert client.post(f"{ORDERS}{order.pk}/receive/").status_code == 403
+    response = client.post(f"{ORDERS}{order.pk}/rematch/")
+
+    assert response.status_code == 200 and response.json()["status"] == "matching"
+    assert response.json()["events"][-1]["actor_role"] == "admin"
