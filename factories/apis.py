@@ -71,6 +71,7 @@ class FactoryListCreateApi(APIView):
     POST: anonymous factory sign-up; the factory stays `pending` until an admin verifies it."""
 
     pagination_class = Pagination
+    throttle_scope = "signup"  # POST only, see get_throttles
 
     def get_permissions(self) -> list[BasePermission]:
         if self.request.method == "POST":
@@ -87,8 +88,6 @@ class FactoryListCreateApi(APIView):
 
     def get_throttles(self) -> list[BaseThrottle]:
         return [ScopedRateThrottle()] if self.request.method == "POST" else []
-
-    throttle_scope = "signup"
 
     @extend_schema(
         operation_id="factories_list",
