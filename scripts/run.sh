@@ -27,7 +27,7 @@ die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 [ -x "$PY" ] || die "$PY is missing: run 'make run' (it builds the virtualenv) rather than this script."
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "PORT must be a number, got '$PORT'."
 
-mkdir -p "$VAR_DIR/broker" "$VAR_DIR/broker-processed" || die "cannot create $VAR_DIR"
+mkdir -p "$VAR_DIR/broker" "$VAR_DIR/broker-processed" "$VAR_DIR/broker-control" || die "cannot create $VAR_DIR"
 
 if [ -n "${DATABASE_URL:-}" ]; then db_desc="database ${DATABASE_URL%%\?*}"; else db_desc="SQLite at $VAR_DIR/db.sqlite3"; fi
 if [ -n "${CELERY_BROKER_URL:-}" ]; then broker_desc="broker $CELERY_BROKER_URL"; else broker_desc="filesystem broker under $VAR_DIR/broker"; fi
@@ -140,7 +140,7 @@ prefix() { sed -u "s/^/[$1] /"; }
 # shuts the services down in order instead of all at once.
 set -m
 "$VENV/bin/gunicorn" marketplace.wsgi --bind "$HOST:$PORT" --workers "${WEB_CONCURRENCY:-2}" \
-  --access-logfile - --graceful-timeout 10 > >(prefix web) 2>&1 &
+  --access-logfile - --graceful-timeout 10 --no-control-socket > >(prefix web) 2>&1 &
 pids+=($!); names+=(web)
 "$VENV/bin/celery" -A marketplace worker -Q matching,default --loglevel INFO "${pool[@]}" \
   > >(prefix worker) 2>&1 &
@@ -153,7 +153,9 @@ stopping=0
 stop_all() {
   [ "$stopping" = 1 ] && return
   stopping=1
-  trap '' INT TERM
+  # Ignore further signals, and SIGPIPE too: if whatever reads our output is gone (a pipe to `tee`
+  # closed by the same Ctrl-C), the shutdown must still finish.
+  trap '' INT TERM PIPE
   echo
   say "Stopping web server, worker and beat"
   local pid

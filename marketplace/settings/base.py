@@ -159,6 +159,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(VAR_DIR / "broker-processed"),
         "store_processed": False,
+        # Exchange tables; Kombu's default is a `control/` folder in the working directory.
+        "control_folder": str(VAR_DIR / "broker-control"),
     }
 else:
     # visibility_timeout: an unacknowledged (acks_late) task is redelivered after this.
