@@ -182,15 +182,19 @@ class DayChange:
 def calendar_update(*, factory: Factory, changes: Iterable[DayChange]) -> list[CapacityDay]:
     """Override single days (holiday: 0, overtime: more). Lowering below what is booked re-routes work."""
     today = timezone.localdate()
-    result = []
-    for change in sorted(changes, key=lambda c: c.day):
+    ordered = sorted(changes, key=lambda c: c.day)
+    for change in ordered:
         if change.day < today:
             raise ValidationFailed(f"{change.day} is in the past.", field="days", code="past_date")
-        result.append(
-            capacity_day_set(
-                factory=factory, day=change.day, minutes=change.capacity_minutes, override=True, note=change.note
+    result = []
+    # All days or none: a refusal on a later day must not leave the earlier ones changed.
+    with transaction.atomic():
+        for change in ordered:
+            result.append(
+                capacity_day_set(
+                    factory=factory, day=change.day, minutes=change.capacity_minutes, override=True, note=change.note
+                )
             )
-        )
     return result
 
 

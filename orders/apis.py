@@ -7,15 +7,10 @@ serializer shapes the answer. Errors take the one shape of `marketplace.api.erro
 
 from __future__ import annotations
 
-import io
-from collections.abc import Mapping
 from typing import Any, cast
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +20,7 @@ from rest_framework.views import APIView
 
 from marketplace.accounts.models import User
 from marketplace.api.pagination import Pagination
+from marketplace.api.parsers import BoundedJSONParser
 from marketplace.api.permissions import IsFactory, IsMerchant, IsPlatformAdmin
 from marketplace.errors import NotFound, ValidationFailed
 from matching.services import order_rematch
@@ -68,28 +64,6 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: ERRORS[code] for code in codes}
-
-
-class BoundedJSONParser(JSONParser):
-    """JSON with the same size bound Django puts on form bodies (DATA_UPLOAD_MAX_MEMORY_SIZE).
-
-    DRF hands the raw stream to the parser, so Django's own check never runs for JSON; without this
-    a client could make a worker buffer a body of any size. Raises RequestDataTooBig -> 413.
-    """
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if limit is not None and stream is not None:
-            request = (parser_context or {}).get("request")
-            declared = request.META.get("CONTENT_LENGTH") if request is not None else None
-            if declared and str(declared).isdigit() and int(declared) > limit:
-                raise RequestDataTooBig("Request body exceeded DATA_UPLOAD_MAX_MEMORY_SIZE.")
-            # A chunked body has no declared length: read one byte past the limit to find out.
-            body = stream.read(limit + 1)
-            if len(body) > limit:
-                raise RequestDataTooBig("Request body exceeded DATA_UPLOAD_MAX_MEMORY_SIZE.")
-            stream = io.BytesIO(body)
-        return super().parse(stream, media_type, parser_context)
 
 
 class ApiView(APIView):
