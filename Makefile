@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench venv services migrate clean
+.PHONY: run test test-browser lint fmt bench venv services migrate clean vendor messages
 
 # pip warns about every configured package location that does not exist ("Location ... is ignored"):
 # those lines are hidden, everything else is shown, and pip's exit status is kept (pipefail).
@@ -25,7 +25,13 @@ run: $(STAMP)
 ## Run the whole test suite against PostgreSQL and Redis.
 test: $(STAMP)
 	@$(PY) scripts/check_services.py
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+## Browser tests: Playwright drives Debian's Chromium (apt-get install chromium) against a live server.
+## Screenshots of every page land in artifacts/screenshots/.
+test-browser: $(STAMP)
+	@$(PY) scripts/check_services.py
+	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 ## ruff (lint + format check), mypy, and a check that models and migrations agree.
 lint: $(STAMP)
@@ -44,3 +50,20 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+## Copy the front-end libraries pinned in package.json (npm registry) into the pages' static files.
+vendor:
+	npm ci --no-audit --no-fund
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md marketplace/web/static/web/vendor/
+	mv marketplace/web/static/web/vendor/LICENSE.md marketplace/web/static/web/vendor/chart.js-LICENSE.md
+
+## Re-extract the pages' strings into locale/zh_Hans and compile the catalog (needs GNU gettext).
+MESSAGES_IGNORE := .venv/* node_modules/* factories/* orders/* matching/* floor/* marketplace/accounts/* \
+	marketplace/api/* marketplace/settings/* tests/* bench/* scripts/* staticfiles/* var/* artifacts/* \
+	marketplace/urls.py marketplace/wsgi.py marketplace/celery.py marketplace/errors.py marketplace/health.py \
+	marketplace/queue.py manage.py
+messages: $(STAMP)
+	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) manage.py makemessages -l zh_Hans --no-obsolete \
+		--no-location --no-wrap $(foreach p,$(MESSAGES_IGNORE),--ignore='$(p)')
+	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) manage.py compilemessages -l zh_Hans \
+		--ignore='.venv/*' --ignore='node_modules/*'

@@ -48,7 +48,7 @@ class OrderForm(forms.Form):
     )
     fabric = CatalogChoiceField(label=_("Fabric"), queryset=Fabric.objects.order_by("code"), empty_label=None)
     quantity = forms.IntegerField(label=_("Quantity (pieces)"), min_value=1, max_value=MAX_QUANTITY)
-    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     target_unit_price = forms.DecimalField(
         label=_("Target unit price (CNY)"), min_value=Decimal("0.01"), max_digits=10, decimal_places=2
     )
@@ -109,7 +109,9 @@ class FeasibilityForm(forms.Form):
 
 class RepeatForm(forms.Form):
     quantity = forms.IntegerField(label=_("New quantity"), min_value=1, max_value=MAX_QUANTITY)
-    due_date = forms.DateField(label=_("New due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(
+        label=_("New due date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=128)
 
 
@@ -124,7 +126,7 @@ class DeclineForm(OnceForm):
 
 
 class ProgressForm(OnceForm):
-    stage = forms.ChoiceField(label=_("Stage"), choices=list(labels.STAGE.items()))
+    stage = forms.ChoiceField(label=_("Stage"), choices=list(labels.STAGE.items()), widget=forms.RadioSelect)
     quantity = forms.IntegerField(label=_("Pieces done"), min_value=1, max_value=MAX_QUANTITY)
     defects = forms.IntegerField(label=_("Defects found"), min_value=0, max_value=MAX_QUANTITY, initial=0)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)

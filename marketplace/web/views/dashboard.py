@@ -43,7 +43,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/dashboard/dashboard.html",
-        {"d": data, "windows": windows, "chart": chart},
+        {
+            "d": data,
+            "windows": windows,
+            "chart": chart,
+            # Horizontal bars: a fixed height per region keeps them readable however many there are.
+            "region_chart_height": 50 + 30 * len(data.heat.regions),
+        },
     )
 
 

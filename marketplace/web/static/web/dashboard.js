@@ -10,13 +10,13 @@
       if (!el) return;
       new window.Chart(el, {
         type: "bar",
-        data: { labels: series.labels, datasets: [{ label: series.label, data: series.values, backgroundColor: brand }] },
-        options: Object.assign({ animation: false, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true } } }, opts || {})
+        data: { labels: series.labels, datasets: [{ label: series.label, data: series.values, backgroundColor: brand, maxBarThickness: 36 }] },
+        options: Object.assign({ animation: false, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }, opts || {})
       });
     }
     bar("chart-posted", data.posted);
     bar("chart-declines", data.declines, { indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } });
-    bar("chart-regions", data.regions, { scales: { y: { beginAtZero: true, max: 100 } } });
+    bar("chart-regions", data.regions, { indexAxis: "y", maintainAspectRatio: false, scales: { x: { beginAtZero: true, max: 100 } } });
   }
   document.addEventListener("DOMContentLoaded", draw);
 })();
