@@ -67,3 +67,7 @@ messages: $(STAMP)
 		--no-location --no-wrap $(foreach p,$(MESSAGES_IGNORE),--ignore='$(p)')
 	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) manage.py compilemessages -l zh_Hans \
 		--ignore='.venv/*' --ignore='node_modules/*'
+
+## Floor ingestion benchmark: the bulk endpoint vs a plain COPY of the same rows.
+bench-floor: $(STAMP)
+	$(PY) -m bench.floor_ingest $(BENCH_ARGS)

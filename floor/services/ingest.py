@@ -58,7 +58,6 @@ FUTURE_SKEW = timedelta(seconds=getattr(settings, "FLOOR_FUTURE_SKEW_SECONDS", 3
 MAX_AGE = timedelta(days=getattr(settings, "FLOOR_MAX_EVENT_AGE_DAYS", 35))
 MAX_QUANTITY = 10_000
 OPEN_STATUSES = (AllocationStatus.ACCEPTED, AllocationStatus.IN_PRODUCTION)
-INSERT_CHUNK = 4000  # 11 parameters a row stays under PostgreSQL's 65,535 bind parameters
 THOUSANDTH = Decimal("0.001")
 
 
@@ -245,11 +244,7 @@ def floor_events_ingest(*, factory: Factory, events: Sequence[Any], now: datetim
             result.errors.append(EventError(index, reject.field, reject.reason))
 
     # A resend is a duplicate whatever else changed since (the allocation may have shipped meanwhile).
-    existing = set(
-        FloorEvent.objects.filter(factory=factory, event_id__in={e.event_id for e in parsed}).values_list(
-            "event_id", flat=True
-        )
-    )
+    existing = _existing_ids(factory, {e.event_id for e in parsed})
     fresh: list[_Event] = []
     seen: set[str] = set()
     for event in parsed:
@@ -276,6 +271,19 @@ def floor_events_ingest(*, factory: Factory, events: Sequence[Any], now: datetim
     result.errors.sort(key=lambda e: e.index)
     result.rejected = len(result.errors)
     return result
+
+
+def _existing_ids(factory: Factory, ids: set[str]) -> set[str]:
+    if not ids:
+        return set()
+    if connection.vendor != "postgresql":
+        return set(FloorEvent.objects.filter(factory=factory, event_id__in=ids).values_list("event_id", flat=True))
+    with connection.cursor() as cursor:  # one array parameter instead of an IN list of 10,000 placeholders
+        cursor.execute(
+            f"SELECT event_id FROM {FloorEvent._meta.db_table} WHERE factory_id = %s AND event_id = ANY(%s::varchar[])",
+            [factory.pk, list(ids)],
+        )
+        return {r[0] for r in cursor.fetchall()}
 
 
 def _resolve(event: _Event, refs: _Refs) -> tuple[_Event, BulletinOperation, int, int, Decimal]:
@@ -320,27 +328,60 @@ def _start_production(allocation_ids: set[int], refs: _Refs) -> None:
             order_refresh_status(order=order)
 
 
+EVENT_COLUMNS = (
+    ("factory_id", "bigint"), ("event_id", "varchar"), ("allocation_id", "bigint"), ("operation_id", "bigint"),
+    ("worker_id", "bigint"), ("line_id", "bigint"), ("quantity", "integer"), ("defects", "integer"),
+    ("sam", "numeric"), ("piece_rate", "numeric"), ("at", "timestamptz"), ("received_at", "timestamptz"),
+)  # fmt: skip
+SQL_TYPES = {
+    "factory_id": "bigint", "allocation_id": "bigint", "operation_id": "bigint", "worker_id": "bigint",
+    "line_id": "bigint", "day": "date", "hour": "timestamptz", "pieces": "integer", "defects": "integer",
+    "finished": "integer", "earned_minutes": "numeric", "wage": "numeric", "first_at": "timestamptz",
+    "last_at": "timestamptz",
+}  # fmt: skip
+
+
+def _rows_source(types: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
+    """The rows as a SELECT for `INSERT ... <source>`: on PostgreSQL one array per column through unnest(),
+    so a 10,000-row batch is a dozen bind parameters rather than 120,000 placeholders for the driver to
+    split and the server to parse (that alone cost 4x in the benchmark). Elsewhere a plain VALUES list."""
+    if connection.vendor == "postgresql":
+        columns = [list(col) for col in zip(*rows, strict=True)]
+        return "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")", columns
+    per_row = "(" + ",".join(["%s"] * len(types)) + ")"
+    return "VALUES " + ",".join([per_row] * len(rows)), [v for row in rows for v in row]
+
+
 def _insert(
     factory: Factory, rows: Sequence[tuple[_Event, BulletinOperation, int, int, Decimal]], now: datetime
 ) -> set[str]:
+    if not rows:
+        return set()
     table = FloorEvent._meta.db_table
-    cols = (
-        "factory_id, event_id, allocation_id, operation_id, worker_id, line_id, quantity, defects, sam, piece_rate, "
-        "at, received_at"
-    )
+    values = [
+        (
+            factory.pk,
+            e.event_id,
+            e.allocation_id,
+            op.pk,
+            worker_id,
+            line_id,
+            e.quantity,
+            e.defects,
+            op.sam,
+            rate,
+            e.at,
+            now,
+        )
+        for e, op, worker_id, line_id, rate in rows
+    ]
+    step = len(values) if connection.vendor == "postgresql" else 500
     inserted: set[str] = set()
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), INSERT_CHUNK):
-            chunk = rows[start : start + INSERT_CHUNK]
-            params: list[Any] = []
-            for event, op, worker_id, line_id, rate in chunk:
-                params.extend(
-                    (factory.pk, event.event_id, event.allocation_id, op.pk, worker_id, line_id, event.quantity,
-                     event.defects, op.sam, rate, event.at, now)
-                )  # fmt: skip
-            values = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"] * len(chunk))
+        for start in range(0, len(values), step):
+            source, params = _rows_source([t for _, t in EVENT_COLUMNS], values[start : start + step])
             cursor.execute(
-                f"INSERT INTO {table} ({cols}) VALUES {values} "
+                f"INSERT INTO {table} ({', '.join(c for c, _ in EVENT_COLUMNS)}) {source} "
                 "ON CONFLICT (factory_id, event_id) DO NOTHING RETURNING event_id",
                 params,
             )
@@ -448,13 +489,12 @@ def _upsert(
     sets += [f"{c} = {lo}({table}.{c}, EXCLUDED.{c})" for c in least]
     sets += [f"{c} = {hi}({table}.{c}, EXCLUDED.{c})" for c in greatest]
     columns = (*keys, *values)
-    per_row = "(" + ",".join(["%s"] * len(columns)) + ")"
-    step = 60_000 // len(columns)
+    step = len(rows) if connection.vendor == "postgresql" else 500
     with connection.cursor() as cursor:
         for start in range(0, len(rows), step):
-            chunk = rows[start : start + step]
+            source, params = _rows_source([SQL_TYPES[c] for c in columns], rows[start : start + step])
             cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {','.join([per_row] * len(chunk))} "
+                f"INSERT INTO {table} ({', '.join(columns)}) {source} "
                 f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(sets)}",
-                [v for row in chunk for v in row],
+                params,
             )
