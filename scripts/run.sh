@@ -142,7 +142,8 @@ set -m
 "$VENV/bin/gunicorn" marketplace.wsgi --bind "$HOST:$PORT" --workers "${WEB_CONCURRENCY:-2}" \
   --access-logfile - --graceful-timeout 10 --no-control-socket > >(prefix web) 2>&1 &
 pids+=($!); names+=(web)
-"$VENV/bin/celery" -A marketplace worker -Q matching,default --loglevel INFO "${pool[@]}" \
+# Queues: matching (match_order, expiry, sweeper), default, and floor (live capacity), as routed in settings.
+"$VENV/bin/celery" -A marketplace worker -Q matching,default,floor --loglevel INFO "${pool[@]}" \
   > >(prefix worker) 2>&1 &
 pids+=($!); names+=(worker)
 "$VENV/bin/celery" -A marketplace beat --loglevel INFO > >(prefix beat) 2>&1 &
@@ -198,6 +199,7 @@ $(say "c2m-marketplace is running on $db_desc and the $broker_desc")
   API docs      $BASE/api/v1/docs/   (OpenAPI schema: $BASE/api/v1/schema/)
   Admin         $BASE/admin/   login $admin_note
   Health        $BASE/healthz
+  Web pages     $BASE/   (merchant portal, factory phone pages, admin dashboard)
 EOF
 if [ -n "$logins" ]; then
   printf '%s\n' "$logins" | sed 's/^/  /'
