@@ -8,6 +8,7 @@ deterministic for a given input, so it is easy to test, explain and benchmark.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -188,8 +189,57 @@ def place_forward(work: int, free: Mapping[date, int], start: date, end: date) -
     return tuple(booked) if left == 0 else None
 
 
+def place_forward_counting(
+    work: int, free: Mapping[date, int], start: date, end: date
+) -> tuple[tuple[tuple[date, int], ...] | None, int]:
+    """`place_forward` and `free_in_window` in one walk over the window: (days or None, free minutes)."""
+    booked: list[tuple[date, int]] = []
+    left = work
+    total = 0
+    get = free.get
+    one = timedelta(days=1)
+    day = start
+    while day <= end:
+        m = get(day, 0)
+        if m > 0:
+            total += m
+            if left > 0:
+                take = m if m < left else left
+                booked.append((day, take))
+                left -= take
+        day += one
+    if work <= 0:
+        return (), total
+    return (tuple(booked) if left == 0 else None), total
+
+
 def free_in_window(free: Mapping[date, int], start: date, end: date) -> int:
-    return sum(m for d, m in free.items() if start <= d <= end and m > 0)
+    return window_sum(free, start, end, positive_only=True)
+
+
+def window_sum(per_day: Mapping[date, int], start: date, end: date, *, positive_only: bool) -> int:
+    """Sum of the values for days in [start, end] (only the positive ones if asked).
+
+    Walks the window's days when that is shorter than the loaded horizon: the same integer sum,
+    without touching every day a long horizon holds.
+    """
+    span = (end - start).days + 1
+    if span <= 0:
+        return 0
+    if span < len(per_day):
+        total = 0
+        get = per_day.get
+        day = start
+        one = timedelta(days=1)
+        for _ in range(span):
+            m = get(day, 0)
+            if m > 0 or (not positive_only and m):
+                total += m
+            day += one
+        return total
+    if positive_only:
+        return sum(m for d, m in per_day.items() if start <= d <= end and m > 0)
+    return sum(m for d, m in per_day.items() if start <= d <= end)
 
 
 def full_days_text(free: Mapping[date, int], start: date, end: date) -> str:
@@ -237,24 +287,26 @@ def score_terms(
     days: Sequence[tuple[date, int]],
     window: tuple[date, date],
     rarity: Mapping[str, float] | None = None,
+    record: tuple[float, float, float, float] | None = None,
+    window_capacity: int | None = None,
+    window_free: int | None = None,
 ) -> dict[str, float]:
-    """Every term in [0, 1], higher is better. Stored verbatim in the explanation."""
-    on_time = _beta_mean(f.jobs_on_time, f.jobs_delivered, 0.85, 10)
-    pass_rate = 1 - _beta_mean(f.qc_defects, f.qc_pieces, 0.05, 500)
-    quality = min(1.0, max(0.0, (pass_rate - 0.85) / 0.15))
+    """Every term in [0, 1], higher is better. Stored verbatim in the explanation.
+
+    `record` (`record_terms(f)`), `window_capacity` and `window_free` (the capacity and free minutes
+    in `window`) may be passed when the caller already has them; they are computed otherwise.
+    """
+    on_time, quality, acceptance, response = record if record is not None else record_terms(f)
     quote = float(f.price_per_minute * spec.minutes_per_piece)
     target = float(spec.target_unit_price)
     over = max(0.0, (quote - target) / target) if target > 0 else 1.0
     price = max(0.0, 1.0 - 2.5 * over)
     start, end = window
-    cap = sum(m for d, m in f.capacity.items() if start <= d <= end)
-    free = free_in_window(f.free, start, end)
+    cap = window_sum(f.capacity, start, end, positive_only=False) if window_capacity is None else window_capacity
+    free = free_in_window(f.free, start, end) if window_free is None else window_free
     booked = sum(m for _, m in days)
     util_after = 1.0 - (free - booked) / cap if cap > 0 else 1.0
     load = max(0.0, min(1.0, 1.0 - util_after))
-    acceptance = _beta_mean(f.offers_accepted, f.offers_received, 0.8, 5)
-    mean_response = (f.response_seconds_total + 300 * 3) / (f.offers_answered + 3)
-    response = 1.0 / (1.0 + mean_response / 600.0)
     distance = max(0.0, 1.0 - (shipping_days(f.province, spec.merchant_province) - 1) / 4)
     if f.id in spec.repeat_factory_ids:
         repeat = 1.0
@@ -279,6 +331,17 @@ def score_terms(
         "repeat": repeat,
         "scarcity": round(scarcity, 4),
     }
+
+
+def record_terms(f: FactoryState) -> tuple[float, float, float, float]:
+    """The terms that depend on the factory's record only: on time, quality, acceptance, response."""
+    on_time = _beta_mean(f.jobs_on_time, f.jobs_delivered, 0.85, 10)
+    pass_rate = 1 - _beta_mean(f.qc_defects, f.qc_pieces, 0.05, 500)
+    quality = min(1.0, max(0.0, (pass_rate - 0.85) / 0.15))
+    acceptance = _beta_mean(f.offers_accepted, f.offers_received, 0.8, 5)
+    mean_response = (f.response_seconds_total + 300 * 3) / (f.offers_answered + 3)
+    response = 1.0 / (1.0 + mean_response / 600.0)
+    return on_time, quality, acceptance, response
 
 
 def weighted_score(terms: Mapping[str, float], weights: Mapping[str, float]) -> float:
@@ -309,39 +372,185 @@ def evaluate(
     weights: Mapping[str, float] | None = None,
     rarity: Mapping[str, float] | None = None,
 ) -> list[Candidate]:
-    """Screen and score every factory for the whole order; eligible ones first, best score first."""
+    """Screen and score every factory for the whole order; eligible ones first, best score first.
+
+    `factories` may be a `FactoryIndex`: the result is the same, reached without screening every
+    factory one by one.
+    """
+    if isinstance(factories, FactoryIndex):
+        return _evaluate_indexed(spec, factories, weights, rarity)
     w = weights or DEFAULT_WEIGHTS
     work = spec.work_minutes()
-    out: list[Candidate] = []
-    for f in factories:
-        screened = screen_capability(spec, f)
-        if screened is not None:
-            reason, detail = screened
-            placeable = _placeable_qty(spec, f) if reason == REASON_ABOVE_MAX else 0
-            out.append(Candidate(f.id, f.name, reason, detail, placeable_qty=placeable))
-            continue
-        window = sewing_window(spec, f)
-        if window[1] < window[0]:
-            out.append(Candidate(f.id, f.name, REASON_NO_WINDOW, f"last sewing day {window[1]}"))
-            continue
-        days = place_forward(work, f.free, *window)
-        if days is None:
-            out.append(
-                Candidate(
-                    f.id,
-                    f.name,
-                    REASON_FULL,
-                    full_days_text(f.free, *window),
-                    placeable_qty=_placeable_qty(spec, f),
-                )
-            )
-            continue
-        terms = score_terms(spec, f, days, window, rarity)
-        out.append(
-            Candidate(f.id, f.name, None, "", weighted_score(terms, w), terms, days, placeable_qty=spec.quantity)
-        )
+    out = [_candidate(spec, f, work, w, rarity) for f in factories]
     out.sort(key=lambda c: (not c.eligible, -c.score, c.factory_id))
     return out
+
+
+def _candidate(
+    spec: OrderSpec,
+    f: FactoryState,
+    work: int,
+    weights: Mapping[str, float],
+    rarity: Mapping[str, float] | None,
+    index: FactoryIndex | None = None,
+) -> Candidate:
+    """One factory's verdict on the whole order: the reason it is passed over, or its plan and score."""
+    screened = screen_capability(spec, f)
+    if screened is not None:
+        reason, detail = screened
+        placeable = _placeable_qty(spec, f) if reason == REASON_ABOVE_MAX else 0
+        return Candidate(f.id, f.name, reason, detail, placeable_qty=placeable)
+    window = sewing_window(spec, f)
+    if window[1] < window[0]:
+        return Candidate(f.id, f.name, REASON_NO_WINDOW, f"last sewing day {window[1]}")
+    if index is None:
+        days = place_forward(work, f.free, *window)
+        window_free = window_capacity = record = None
+    else:
+        days, window_free = place_forward_counting(work, f.free, *window)
+        window_capacity = index.window_capacity(f, *window)
+        record = index.record(f)
+    if days is None:
+        return Candidate(
+            f.id,
+            f.name,
+            REASON_FULL,
+            full_days_text(f.free, *window),
+            placeable_qty=_placeable_qty(spec, f),
+        )
+    terms = score_terms(spec, f, days, window, rarity, record, window_capacity, window_free)
+    return Candidate(f.id, f.name, None, "", weighted_score(terms, weights), terms, days, placeable_qty=spec.quantity)
+
+
+class FactoryIndex:
+    """Factories indexed by category, for deciding over thousands of them in a few milliseconds.
+
+    `evaluate` and `decide` accept it in place of a list and return exactly what they would for
+    the list: only the factories making the order's category are screened and scored one by one;
+    the others are passed over with their `no_category` candidate, built once per category and
+    reused (candidates are immutable). Record terms are cached per factory.
+
+    Free minutes are read live from the states, so booking a decision on them (as a streaming
+    matcher does) needs no rebuild. Capabilities, limits and track records are taken as fixed
+    while the index lives: build a new one when they change.
+    """
+
+    def __init__(self, factories: Iterable[FactoryState]) -> None:
+        self.by_id: dict[int, FactoryState] = {f.id: f for f in factories}
+        ordered = sorted(self.by_id.values(), key=lambda f: f.id)
+        self.by_category: dict[str, list[FactoryState]] = {}
+        for f in ordered:
+            for category in f.categories:
+                self.by_category.setdefault(category, []).append(f)
+        self._ordered = ordered
+        self._rejects: dict[str, list[Candidate]] = {}
+        self._groups: dict[tuple[str, frozenset[str], str], tuple[list[FactoryState], list[Candidate]]] = {}
+        self._records: dict[int, tuple[float, float, float, float]] = {}
+        self._capacity: dict[int, tuple[list[int], list[int]]] = {}
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.by_id.values())
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+    def values(self):  # type: ignore[no-untyped-def]
+        return self.by_id.values()
+
+    def record(self, f: FactoryState) -> tuple[float, float, float, float]:
+        rec = self._records.get(f.id)
+        if rec is None:
+            rec = self._records[f.id] = record_terms(f)
+        return rec
+
+    def window_capacity(self, f: FactoryState, start: date, end: date) -> int:
+        """Capacity minutes in [start, end] from prefix sums over the factory's days (capacity is fixed)."""
+        prefix = self._capacity.get(f.id)
+        if prefix is None:
+            days = sorted(f.capacity)
+            sums = [0]
+            for d in days:
+                sums.append(sums[-1] + f.capacity[d])
+            prefix = self._capacity[f.id] = ([d.toordinal() for d in days], sums)
+        ordinals, sums = prefix
+        lo = bisect_left(ordinals, start.toordinal())
+        hi = bisect_right(ordinals, end.toordinal())
+        return sums[hi] - sums[lo] if hi > lo else 0
+
+    def capable(self, spec: OrderSpec) -> tuple[list[FactoryState], list[Candidate]]:
+        """Factories of the order's category with its processes and fabric, and the others' candidates."""
+        key = (spec.category, spec.processes, spec.fabric)
+        group = self._groups.get(key)
+        if group is None:
+            able: list[FactoryState] = []
+            passed: list[Candidate] = []
+            probe = OrderSpec(
+                order_id=0,
+                merchant_id=0,
+                category=spec.category,
+                processes=spec.processes,
+                fabric=spec.fabric,
+                quantity=0,
+                sizes={},
+                minutes_per_piece=Decimal(0),
+                target_unit_price=Decimal(0),
+                earliest_start=spec.earliest_start,
+                due_date=spec.due_date,
+            )
+            for f in self.by_category.get(spec.category, ()):
+                screened = screen_capability(probe, f, quantity=max(f.min_qty, 0))
+                if screened is None or screened[0] in (REASON_ABOVE_MAX, REASON_BELOW_MIN):
+                    able.append(f)
+                else:
+                    passed.append(Candidate(f.id, f.name, screened[0], screened[1]))
+            group = self._groups[key] = (able, passed)
+        return group
+
+    def category_rejects(self, category: str) -> list[Candidate]:
+        """`no_category` candidates of every factory not making `category`, in id order."""
+        rejects = self._rejects.get(category)
+        if rejects is None:
+            rejects = [
+                Candidate(f.id, f.name, REASON_CATEGORY, category)
+                for f in self._ordered
+                if category not in f.categories
+            ]
+            self._rejects[category] = rejects
+        return rejects
+
+
+def _evaluate_indexed(
+    spec: OrderSpec,
+    index: FactoryIndex,
+    weights: Mapping[str, float] | None,
+    rarity: Mapping[str, float] | None,
+) -> list[Candidate]:
+    w = weights or DEFAULT_WEIGHTS
+    work = spec.work_minutes()
+    eligible: list[Candidate] = []
+    passed: list[Candidate] = []
+    able, incapable = index.capable(spec)
+    for f in able:
+        c = _candidate(spec, f, work, w, rarity, index)
+        (eligible if c.reason is None else passed).append(c)
+    rejects = index.category_rejects(spec.category) + incapable
+    excluded = spec.excluded_factory_ids
+    if excluded:
+        # Screening checks `already tried` before the category.
+        rejects = [
+            Candidate(c.factory_id, c.factory_name, REASON_ALREADY_TRIED, "") if c.factory_id in excluded else c
+            for c in rejects
+        ]
+    # Same order as sorting on (not eligible, -score, id): passed-over candidates all score 0.
+    eligible.sort(key=lambda c: (-c.score, c.factory_id))
+    passed.extend(rejects)
+    passed.sort(key=_factory_id_of)
+    eligible.extend(passed)
+    return eligible
+
+
+def _factory_id_of(c: Candidate) -> int:
+    return c.factory_id
 
 
 def _placeable_qty(spec: OrderSpec, f: FactoryState) -> int:
@@ -362,8 +571,8 @@ def decide(
     allow_split: bool = True,
 ) -> Decision:
     """Choose where the order goes: the best single factory, else a split over the fewest factories."""
-    facs = {f.id: f for f in factories}
-    candidates = evaluate(spec, facs.values(), weights, rarity)
+    facs = factories.by_id if isinstance(factories, FactoryIndex) else {f.id: f for f in factories}
+    candidates = evaluate(spec, factories if isinstance(factories, FactoryIndex) else facs.values(), weights, rarity)
     best = next((c for c in candidates if c.eligible), None)
     if best is not None:
         share = Share(best.factory_id, spec.quantity, dict(spec.sizes), best.days)
