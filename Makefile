@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-browser lint fmt bench venv services migrate clean vendor messages
+.PHONY: run test test-browser lint fmt bench bench-floor venv services migrate clean vendor messages
 
 # pip warns about every configured package location that does not exist ("Location ... is ignored"):
 # those lines are hidden, everything else is shown, and pip's exit status is kept (pipefail).

@@ -19,6 +19,7 @@ import random
 import sys
 import time
 from datetime import timedelta
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.test")
 
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     now = timezone.now()
     badges = [(f"B{n}{w:02d}", f"L{n}") for n in range(1, 5) for w in range(1, 26)]
 
-    def make(prefix: str, i: int) -> dict[str, object]:
+    def make(prefix: str, i: int) -> dict[str, Any]:
         allocation = allocations[i % 2]
         badge, line = badges[i % len(badges)]
         return {
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         accepted = duplicates = 0
         started = time.perf_counter()
         for body in bodies:
-            response = client.generic("POST", "/api/v1/floor/events/", body, content_type="application/json")
+            response = client.generic("POST", "/api/v1/floor/events/", body, content_type="application/json")  # type: ignore[arg-type]
             if response.status_code != 200:
                 raise SystemExit(f"endpoint answered {response.status_code}: {response.content[:300]!r}")
             accepted += response.json()["accepted"]
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
     # Warm-up: the first request imports and compiles the floor modules; that is not ingestion cost.
     warm = json.dumps({"events": [make("warm", i) for i in range(10)]}).encode()
-    client.generic("POST", "/api/v1/floor/events/", warm, content_type="application/json")
+    client.generic("POST", "/api/v1/floor/events/", warm, content_type="application/json")  # type: ignore[arg-type]
     if args.profile:
         import cProfile
         import pstats

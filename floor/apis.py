@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -49,7 +49,7 @@ from floor.serializers import (
     WorkerOutputSerializer,
     WorkersInputSerializer,
 )
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Role, User
 from marketplace.api.pagination import Pagination
 from marketplace.api.permissions import IsMerchant, IsPlatformAdmin
 from marketplace.errors import ValidationFailed
@@ -65,6 +65,11 @@ FACTORY_QUERY = OpenApiParameter(
 CSV_COLUMNS = ["event_id", "allocation", "operation", "worker", "line", "quantity", "defects", "at"]
 
 
+def _user(request: Request) -> User:
+    """The authenticated account (the permission classes have already refused anonymous callers)."""
+    return cast(User, request.user)
+
+
 def _factory_of(request: Request) -> Factory:
     user = request.user
     if isinstance(user, DevicePrincipal):
@@ -73,9 +78,9 @@ def _factory_of(request: Request) -> Factory:
         raw = request.query_params.get("factory")
         if not raw or not raw.isdigit():
             raise ValidationFailed("Admins name the factory with ?factory=<id>.", field="factory", code="required")
-        return factory_selectors.factory_get(user=user, factory_id=int(raw))
+        return factory_selectors.factory_get(user=_user(request), factory_id=int(raw))
     if getattr(user, "role", None) == Role.FACTORY:
-        return factory_of(user)
+        return factory_of(_user(request))
     raise PermissionDenied("Only factories, their devices and admins can do this.")
 
 
@@ -110,7 +115,7 @@ class DeviceKeyListCreateApi(APIView):
         responses={200: DeviceKeyOutputSerializer(many=True)},
     )
     def get(self, request: Request, factory_id: int) -> Response:
-        factory = factory_selectors.factory_get(user=request.user, factory_id=factory_id)
+        factory = factory_selectors.factory_get(user=_user(request), factory_id=factory_id)
         return Response(DeviceKeyOutputSerializer(selectors.device_key_list(factory=factory), many=True).data)
 
     @extend_schema(
@@ -121,10 +126,12 @@ class DeviceKeyListCreateApi(APIView):
         responses={201: DeviceKeyIssuedOutputSerializer},
     )
     def post(self, request: Request, factory_id: int) -> Response:
-        factory = factory_selectors.factory_get(user=request.user, factory_id=factory_id)
+        factory = factory_selectors.factory_get(user=_user(request), factory_id=factory_id)
         serializer = DeviceKeyCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        issued = services.device_key_issue(factory=factory, actor=request.user, name=serializer.validated_data["name"])
+        issued = services.device_key_issue(
+            factory=factory, actor=_user(request), name=serializer.validated_data["name"]
+        )
         issued.device_key.key = issued.secret  # type: ignore[attr-defined]
         return Response(DeviceKeyIssuedOutputSerializer(issued.device_key).data, status=status.HTTP_201_CREATED)
 
@@ -134,7 +141,7 @@ class DeviceKeyRevokeApi(APIView):
 
     @extend_schema(operation_id="device_keys_revoke", tags=["floor"], parameters=[FACTORY_ID], responses={204: None})
     def delete(self, request: Request, factory_id: int, key_id: int) -> Response:
-        factory = factory_selectors.factory_get(user=request.user, factory_id=factory_id)
+        factory = factory_selectors.factory_get(user=_user(request), factory_id=factory_id)
         services.device_key_revoke(factory=factory, key_id=key_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -413,7 +420,7 @@ class LiveCapacityApi(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request, factory_id: int) -> Response:
-        factory = factory_selectors.factory_get(user=request.user, factory_id=factory_id)
+        factory = factory_selectors.factory_get(user=_user(request), factory_id=factory_id)
         estimate = services.efficiency_estimate(factory=factory)
         applied = getattr(factory, "capacity_estimate", None)
         return Response(_live_capacity_body(factory, estimate, applied))
@@ -426,7 +433,7 @@ class LiveCapacityApi(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def post(self, request: Request, factory_id: int) -> Response:
-        factory = factory_selectors.factory_get(user=request.user, factory_id=factory_id)
+        factory = factory_selectors.factory_get(user=_user(request), factory_id=factory_id)
         record = services.factory_apply_live_capacity(factory=factory)
         return Response(_live_capacity_body(factory, services.efficiency_estimate(factory=factory), record))
 
@@ -478,7 +485,9 @@ class DeadlineRiskRerouteApi(APIView):
         responses={200: DeadlineRiskSerializer},
     )
     def post(self, request: Request, risk_id: int) -> Response:
-        risk = services.risk_request_reroute(risk_id=risk_id, merchant=merchant_of(request.user), actor=request.user)
+        risk = services.risk_request_reroute(
+            risk_id=risk_id, merchant=merchant_of(_user(request)), actor=_user(request)
+        )
         return Response(DeadlineRiskSerializer(risk).data)
 
 
@@ -506,7 +515,7 @@ class QcInspectionApi(APIView):
             lot_size=d["lot_size"],
             defects=d["defects"],
             line_code=d.get("line"),
-            inspector=request.user if not isinstance(request.user, DevicePrincipal) else None,
+            inspector=None if isinstance(request.user, DevicePrincipal) else _user(request),
         )
         return Response(QcInspectionOutputSerializer(inspection).data, status=status.HTTP_201_CREATED)
 
@@ -559,7 +568,7 @@ class MaterialsApi(APIView):
         serializer = MaterialReceiptInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.material_receipt_record(
-            factory=factory, allocation_id=allocation_id, actor=request.user, **serializer.validated_data
+            factory=factory, allocation_id=allocation_id, actor=_user(request), **serializer.validated_data
         )
         allocation = selectors.allocation_get(factory=factory, allocation_id=allocation_id)
         return Response(selectors.material_status(allocation=allocation), status=status.HTTP_201_CREATED)

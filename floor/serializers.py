@@ -37,7 +37,7 @@ class IngestResultSerializer(serializers.Serializer):
     accepted = serializers.IntegerField()
     duplicates = serializers.IntegerField()
     rejected = serializers.IntegerField()
-    errors = EventErrorSerializer(many=True)
+    errors = EventErrorSerializer(many=True)  # type: ignore[assignment]  # the response's own field
 
 
 class FloorEventDocSerializer(serializers.Serializer):
@@ -62,7 +62,7 @@ class LineSerializer(serializers.ModelSerializer):
         model = Line
         fields = ["id", "code", "name", "active"]
         read_only_fields = ["id"]
-        extra_kwargs = {"code": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, list[object]]] = {"code": {"validators": []}}
 
 
 class WorkerInputSerializer(serializers.Serializer):
@@ -73,11 +73,11 @@ class WorkerInputSerializer(serializers.Serializer):
 
 
 class WorkersInputSerializer(serializers.Serializer):
-    workers = WorkerInputSerializer(many=True, allow_empty=False, max_length=2000)
+    workers = WorkerInputSerializer(many=True, allow_empty=False, max_length=2000)  # type: ignore[call-arg]
 
 
 class WorkerOutputSerializer(serializers.ModelSerializer):
-    line = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    line: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Worker
@@ -114,7 +114,7 @@ class BulletinOutputSerializer(serializers.Serializer):
 
 
 class BulletinInputSerializer(serializers.Serializer):
-    operations = OperationSerializer(many=True, allow_empty=False, max_length=200)
+    operations = OperationSerializer(many=True, allow_empty=False, max_length=200)  # type: ignore[call-arg]
 
 
 class DateRangeQuerySerializer(serializers.Serializer):
