@@ -24,6 +24,7 @@ from marketplace.accounts.serializers import (
     TokenOutputSerializer,
 )
 from marketplace.accounts.services import merchant_register, token_for, token_revoke
+from marketplace.accounts.throttles import LoginAccountThrottle, LoginAddressThrottle
 from marketplace.errors import ValidationFailed
 
 
@@ -43,7 +44,8 @@ class TokenObtainApi(APIView):
     # No authentication: a stale token or session must not stop a user from logging in again.
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    # Per client address (the "token" rate) and per username tried ("login_account").
+    throttle_classes = [LoginAddressThrottle, LoginAccountThrottle]
     throttle_scope = "token"
 
     @extend_schema(

@@ -121,6 +121,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "signup": env_str("THROTTLE_SIGNUP", "20/hour"),
         "token": env_str("THROTTLE_TOKEN", "30/minute"),
+        "login_account": env_str("THROTTLE_LOGIN_ACCOUNT", "10/minute"),
         "order_create": env_str("THROTTLE_ORDER_CREATE", "600/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -12,5 +12,10 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Throttles are exercised by their own tests with explicit rates.
 REST_FRAMEWORK = REST_FRAMEWORK | {
-    "DEFAULT_THROTTLE_RATES": {"signup": "10000/min", "token": "10000/min", "order_create": "10000/min"}
+    "DEFAULT_THROTTLE_RATES": {
+        "signup": "10000/min",
+        "token": "10000/min",
+        "login_account": "10000/min",
+        "order_create": "10000/min",
+    }
 }
