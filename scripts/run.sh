@@ -21,7 +21,8 @@ VAR_DIR=${VAR_DIR:-$PWD/var}
 export VAR_DIR
 export PYTHONUNBUFFERED=1
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+say() { printf '%s==> %s%s\n' "$bold" "$*" "$plain"; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
 [ -x "$PY" ] || die "$PY is missing: run 'make run' (it builds the virtualenv) rather than this script."
