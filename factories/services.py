@@ -151,7 +151,10 @@ def allocation_reroute(*, allocation_id: int, reason: str) -> bool:
         if order_id is None:
             return False
         order = order_lock(order_id)
-        allocation = Allocation.objects.select_for_update().select_related("order", "factory").get(pk=allocation_id)
+        # of=self: locking the joined factory row before the capacity days would invert the lock order.
+        allocation = (
+            Allocation.objects.select_for_update(of=("self",)).select_related("order", "factory").get(pk=allocation_id)
+        )
         if allocation.status not in REROUTABLE:
             return False
         allocation_transition(allocation=allocation, to_status=AllocationStatus.WITHDRAWN, message=reason)

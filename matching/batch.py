@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from matching import engine, optimizer, selectors
+from matching.capacity import capacity_days_lock
 from matching.models import MatchRun
 from matching.services import open_work, order_match, orders_lock_for_matching, place_decision
 from orders.models import AllocationStatus, Order, OrderStatus
@@ -74,6 +75,10 @@ def orders_match_batch(*, order_id: int, trigger: str = "task") -> list[MatchRun
             weights,
             time_limit_s=settings.MATCHING_BATCH_TIME_LIMIT_SECONDS,
             rarity=rarity,
+        )
+        # One sorted pass over every day the plan books, before booking order by order (lock order).
+        capacity_days_lock(
+            factory_days=[(s.factory_id, d) for shares in plan.values() for s in shares for d, m in s.days if m > 0]
         )
         runs = []
         for work in works:

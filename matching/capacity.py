@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from factories.models import CapacityDay, Factory
 from marketplace.errors import Conflict
@@ -25,8 +25,32 @@ class CapacityUnavailable(Conflict):
 
 def capacity_days_ensure(*, factory: Factory, days: Iterable[date]) -> None:
     """Materialise calendar rows with the factory's standard capacity (existing rows are kept)."""
-    rows = [CapacityDay(factory=factory, day=d, capacity_minutes=factory.default_capacity(d)) for d in set(days)]
+    # Sorted: two transactions inserting the same new days in different orders deadlock on the unique index.
+    rows = [
+        CapacityDay(factory=factory, day=d, capacity_minutes=factory.default_capacity(d)) for d in sorted(set(days))
+    ]
     CapacityDay.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def capacity_days_lock(*, factory_days: Iterable[tuple[int, date]]) -> None:
+    """Lock every calendar row a transaction is about to book, in one (factory_id, day) ordered pass.
+
+    A transaction that books several shares (a split order, a batch of orders) would otherwise lock
+    each share's days in turn, e.g. factory 7's 5th and 6th, then its 3rd and 4th, while a decline
+    releasing the 3rd..6th locks them in day order: a deadlock. Taking them all up front, sorted,
+    keeps the global lock order; the per-share locks that follow are then already held.
+    """
+    wanted: dict[int, set[date]] = {}
+    for factory_id, day in factory_days:
+        wanted.setdefault(factory_id, set()).add(day)
+    if not wanted:
+        return
+    for factory in Factory.objects.filter(pk__in=wanted).order_by("pk"):
+        capacity_days_ensure(factory=factory, days=wanted[factory.pk])
+    match = Q()
+    for factory_id, days in wanted.items():
+        match |= Q(factory_id=factory_id, day__in=sorted(days))
+    list(CapacityDay.objects.select_for_update().filter(match).order_by("factory_id", "day").values_list("pk"))
 
 
 def capacity_reserve(*, allocation: Allocation, days: Sequence[tuple[date, int]]) -> int:

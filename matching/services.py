@@ -7,15 +7,16 @@ nothing twice. Every pass writes a MatchRun explaining the decision.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -25,7 +26,7 @@ from marketplace.accounts.models import User
 from marketplace.errors import IllegalTransition
 from marketplace.queue import enqueue_on_commit
 from matching import engine, selectors
-from matching.capacity import CapacityUnavailable, capacity_release, capacity_reserve
+from matching.capacity import CapacityUnavailable, capacity_days_lock, capacity_release, capacity_reserve
 from matching.models import MatchOutcome, MatchRun
 from orders.models import Allocation, AllocationStatus, Order, OrderStatus, held_shares
 from orders.services import (
@@ -39,6 +40,32 @@ from orders.services import (
 
 logger = logging.getLogger(__name__)
 MAX_RACE_RETRIES = 3
+DEADLOCK_RETRIES = 3
+
+
+def retry_on_deadlock[**P, R](func: Callable[P, R]) -> Callable[P, R]:
+    """Run a service's transaction again when PostgreSQL picks it as a deadlock victim.
+
+    Every lock is taken in the global order (order -> allocation -> capacity days -> factory row),
+    but a micro-batch books several orders in one transaction and can still meet a decline on the
+    same days in the opposite order. PostgreSQL then aborts one of them; a Celery task retries by
+    itself, a factory's answer over HTTP should not fail for it. Only the outermost transaction
+    can be retried, so inside a caller's atomic block the error is re-raised.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, DEADLOCK_RETRIES + 1):
+            try:
+                return func(*args, **kwargs)
+            except OperationalError as exc:
+                deadlock = getattr(exc.__cause__, "sqlstate", None) == "40P01"
+                if not deadlock or attempt == DEADLOCK_RETRIES or transaction.get_connection().in_atomic_block:
+                    raise
+                logger.warning("%s was a deadlock victim; retrying (%d)", func.__name__, attempt)
+        raise AssertionError("unreachable")
+
+    return wrapper
 
 
 def order_spec(order: Order, *, quantity: int, sizes: dict[str, int], excluded: frozenset[int]) -> engine.OrderSpec:
@@ -215,6 +242,7 @@ def _offer_shares(
     last_share = order.allocations.aggregate(m=Max("share_no"))["m"]
     next_share = 0 if last_share is None else last_share + 1
     factories = Factory.objects.select_related("region").in_bulk([s.factory_id for s in shares])
+    capacity_days_lock(factory_days=[(s.factory_id, d) for s in shares for d, m in s.days if m > 0])
     created = []
     for i, share in enumerate(shares):
         factory = factories[share.factory_id]
@@ -336,7 +364,11 @@ def _lock_offer(allocation_id: int, factory: Factory | None) -> tuple[Order, All
         scope = scope.filter(factory=factory)
     order_id = scope.values_list("order_id", flat=True).get()
     order = order_lock(order_id)
-    allocation = Allocation.objects.select_for_update().select_related("order", "factory").get(pk=allocation_id)
+    # of=self: a join would also lock the factory row, which matching updates after the
+    # capacity days (offers_received); taking it first here deadlocked declines against matching.
+    allocation = (
+        Allocation.objects.select_for_update(of=("self",)).select_related("order", "factory").get(pk=allocation_id)
+    )
     return order, allocation
 
 
@@ -349,6 +381,7 @@ def _record_answer(allocation: Allocation, *, accepted: bool) -> None:
     )
 
 
+@retry_on_deadlock
 def offer_accept(*, allocation_id: int, factory: Factory, actor: User | None = None) -> Allocation:
     """The factory takes the offer. First answer wins (compare-and-set); an expired offer is refused."""
     with transaction.atomic():
@@ -387,6 +420,7 @@ def _withdraw_parallel_rivals(winner: Allocation, *, actor: User | None) -> None
         capacity_release(allocation=rival)
 
 
+@retry_on_deadlock
 def offer_decline(*, allocation_id: int, factory: Factory, reason: str = "", actor: User | None = None) -> Allocation:
     """The factory turns the offer down: its minutes are released and the share goes to the next factory."""
     with transaction.atomic():
@@ -405,6 +439,7 @@ def offer_decline(*, allocation_id: int, factory: Factory, reason: str = "", act
     return allocation
 
 
+@retry_on_deadlock
 def offer_expire(*, allocation_id: int) -> bool:
     """Expire an offer past its deadline and move its share on. Quietly does nothing if it was answered."""
     with transaction.atomic():

@@ -225,7 +225,11 @@ def order_event(
 
 def order_lock(order_id: int) -> Order:
     """Lock the order row for the rest of the transaction (first in the lock order)."""
-    return Order.objects.select_for_update().select_related("merchant", "category", "fabric").get(pk=order_id)
+    # of=self: without it the joined merchant, category and fabric rows are locked too, so every
+    # transition of any order of the same category would queue behind this one.
+    return (
+        Order.objects.select_for_update(of=("self",)).select_related("merchant", "category", "fabric").get(pk=order_id)
+    )
 
 
 def order_transition(

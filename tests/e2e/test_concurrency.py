@@ -185,6 +185,9 @@ def test_two_workers_burst_with_factories_answering_meanwhile(tmp_path: Path):
             stop.set()
             responder.join(timeout=30)
         assert not responder.is_alive()
+        for w in workers:
+            log = w.log_path.read_text(errors="replace")
+            assert "raised unexpected" not in log and "Traceback" not in log, log[-5000:]
 
     assert answered["declined"] > 0 and answered["accepted"] > 0, answered
     assert_books_balance()
