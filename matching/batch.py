@@ -21,7 +21,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from matching import engine, optimizer, selectors
-from matching.capacity import capacity_days_lock
 from matching.models import MatchRun
 from matching.services import open_work, order_match, orders_lock_for_matching, place_decision
 from orders.models import AllocationStatus, Order, OrderStatus
@@ -44,50 +43,44 @@ def batch_candidates(*, around: int) -> list[int]:
 
 
 def orders_match_batch(*, order_id: int, trigger: str = "task") -> list[MatchRun]:
-    """Match `order_id` together with the orders waiting beside it. Returns the runs written."""
+    """Match `order_id` together with the orders waiting beside it. Returns the runs written.
+
+    The plan is made on a snapshot without holding locks; each order is then booked in its own
+    short transaction (order row, then its days in one sorted pass), so a batch never holds one
+    order's days while waiting for another's: no lock cycle with declines or other workers. An
+    order that changed meanwhile (placed by another worker, declined again) is re-decided alone.
+    """
     ids = batch_candidates(around=order_id)
     if len(ids) <= 1:
         run = order_match(order_id=order_id, trigger=trigger)
         return [run] if run is not None else []
     started = time.perf_counter()
-    with transaction.atomic():
-        works = [w for o in orders_lock_for_matching(ids, skip_locked=True) if (w := open_work(o)) is not None]
-        if not works:
-            return []
-        weights = settings.MATCHING_WEIGHTS
-        states = selectors.active_factory_states()
-        rarity = engine.capability_rarity(states.values())
-        capable = {
-            fid: s
-            for fid, s in states.items()
-            if any(
-                (engine.screen_capability(w.spec, s) or ("", ""))[0] not in selectors.CAPABILITY_REASONS for w in works
-            )
-        }
-        selectors.load_capacity(
-            capable,
-            start=min(w.spec.earliest_start for w in works),
-            end=max(w.spec.due_date for w in works),
-        )
-        plan = optimizer.assign_batch(
-            [w.spec for w in works],
-            capable,
-            weights,
-            time_limit_s=settings.MATCHING_BATCH_TIME_LIMIT_SECONDS,
-            rarity=rarity,
-        )
-        # One sorted pass over every day the plan books, before booking order by order (lock order).
-        capacity_days_lock(
-            factory_days=[(s.factory_id, d) for shares in plan.values() for s in shares for d, m in s.days if m > 0]
-        )
-        runs = []
-        for work in works:
-            candidates = tuple(engine.evaluate(work.spec, states.values(), weights, rarity))
+    snapshot = [w for o in Order.objects.filter(pk__in=ids).order_by("pk") if (w := open_work(o)) is not None]
+    if not snapshot:
+        return []
+    weights = settings.MATCHING_WEIGHTS
+    market = selectors.market_for_orders([w.spec for w in snapshot])
+    states, rarity = market.states, market.rarity
+    plan = optimizer.assign_batch(
+        [w.spec for w in snapshot],
+        market.capable,
+        weights,
+        time_limit_s=settings.MATCHING_BATCH_TIME_LIMIT_SECONDS,
+        rarity=rarity,
+    )
+    runs = []
+    for planned in snapshot:
+        with transaction.atomic():
+            locked = orders_lock_for_matching([planned.order.pk], skip_locked=True)
+            work = open_work(locked[0]) if locked else None
+            if work is None:
+                continue  # another worker holds it or already placed it
             shares = plan.get(work.order.pk)
-            if shares:
+            if shares and work.open_qty == planned.open_qty:
+                candidates = tuple(engine.evaluate(work.spec, states.values(), weights, rarity))
                 decision = engine.Decision(candidates, tuple(shares))
             else:
-                # The batch plan left it out: one greedy try on what the others left free.
+                # Left out of the plan, or changed since: one greedy try on what is free now.
                 decision = engine.decide(work.spec, states.values(), weights, rarity)
             runs.append(
                 place_decision(work, decision, states, rarity, trigger=f"{trigger}:batch/{plan.path}", started=started)

@@ -7,6 +7,8 @@ factories stays cheap; capacity rows are only read for factories that pass the c
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import QuerySet
@@ -16,6 +18,16 @@ from matching import engine
 from matching.engine import FactoryState, OrderSpec
 from matching.models import MatchRun
 from orders.models import Order
+
+
+@dataclass(frozen=True)
+class Market:
+    """A snapshot of the market: all active factories, the capable subset (capacity loaded), rarity."""
+
+    states: dict[int, FactoryState]
+    capable: dict[int, FactoryState]
+    rarity: dict[str, float]
+
 
 CAPABILITY_REASONS = {engine.REASON_CATEGORY, engine.REASON_PROCESS, engine.REASON_FABRIC, engine.REASON_ALREADY_TRIED}
 
@@ -105,21 +117,28 @@ def load_capacity(states: dict[int, FactoryState], *, start: date, end: date) ->
             state.free[d] = max(0, cap - reserved)
 
 
-def market_for_order(spec: OrderSpec) -> tuple[dict[int, FactoryState], dict[str, float]]:
-    """The factories the engine should consider for `spec`, with capacity loaded for the capable ones.
+def market_for_orders(specs: Sequence[OrderSpec]) -> Market:
+    """Every active factory, with capacity loaded for those capable of at least one of `specs`.
 
-    Returns (states, rarity) where rarity is each process's share among active factories.
+    Screened-out factories stay in `states` (without capacity) so the explanation can count them.
     """
     states = active_factory_states()
     rarity = engine.capability_rarity(states.values())
     capable = {
         fid: s
         for fid, s in states.items()
-        if (engine.screen_capability(spec, s) or ("", ""))[0] not in CAPABILITY_REASONS
+        if any((engine.screen_capability(spec, s) or ("", ""))[0] not in CAPABILITY_REASONS for spec in specs)
     }
-    # Ship-by is at most 5 days before the due date; one read covers every window.
-    load_capacity(capable, start=spec.earliest_start, end=spec.due_date)
-    return states, rarity
+    if specs:
+        # Ship-by is at most a few days before the due date; one read covers every window.
+        load_capacity(capable, start=min(s.earliest_start for s in specs), end=max(s.due_date for s in specs))
+    return Market(states, capable, rarity)
+
+
+def market_for_order(spec: OrderSpec) -> tuple[dict[int, FactoryState], dict[str, float]]:
+    """`market_for_orders` for one order: (states, rarity)."""
+    market = market_for_orders([spec])
+    return market.states, market.rarity
 
 
 def order_match_runs(*, order: Order) -> QuerySet[MatchRun]:
