@@ -76,7 +76,7 @@ def orders_match_batch(*, order_id: int, trigger: str = "task") -> list[MatchRun
             if work is None:
                 continue  # another worker holds it or already placed it
             shares = plan.get(work.order.pk)
-            if shares and work.open_qty == planned.open_qty:
+            if shares and work.spec == planned.spec:  # unchanged since the snapshot (same quantity, exclusions)
                 candidates = tuple(engine.evaluate(work.spec, states.values(), weights, rarity))
                 decision = engine.Decision(candidates, tuple(shares))
             else:
