@@ -410,7 +410,7 @@ def _withdraw_parallel_rivals(winner: Allocation, *, actor: User | None) -> None
         .filter(order_id=winner.order_id, offer_group=winner.offer_group, status=AllocationStatus.OFFERED)
         .exclude(pk=winner.pk)
     )
-    for rival in rivals.order_by("pk"):
+    for rival in rivals.order_by("factory_id", "pk"):
         allocation_transition(
             allocation=rival,
             to_status=AllocationStatus.WITHDRAWN,

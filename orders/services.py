@@ -277,7 +277,7 @@ def order_cancel(*, order_id: int, actor: User | None = None, reason: str = "") 
         for allocation in (
             Allocation.objects.select_for_update()
             .filter(order=order, status__in=[AllocationStatus.OFFERED, AllocationStatus.ACCEPTED])
-            .order_by("pk")
+            .order_by("factory_id", "pk")  # capacity days are locked in (factory, day) order
         ):
             target = (
                 AllocationStatus.WITHDRAWN
