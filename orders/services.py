@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -74,11 +75,22 @@ class OrderInput:
 
 
 def order_minutes_per_piece(order: Order) -> Decimal:
-    """Work per piece as planners count it: the SAM override, or the category's SAM plus what processes add."""
+    """Work per piece as planners count it: the SAM override, or the sewing SAM plus what processes add."""
     if order.sam_override is not None:
         return order.sam_override
     added = sum((p.added_minutes for p in order.processes.all()), Decimal("0"))
-    return order.category.default_sam + added
+    return order_sewing_sam(order) + added
+
+
+def order_sewing_sam(order: Order) -> Decimal:
+    """Sewing SAM: the sum of the order's own operation bulletin when it has one, else the category's default.
+
+    The bulletin lives in the floor app, which depends on orders; it is looked up by name so that
+    orders does not import it. Reading never creates the order's copy of the bulletin.
+    """
+    operation = apps.get_model("floor", "BulletinOperation")
+    total = operation.objects.filter(bulletin__order=order).aggregate(s=Sum("sam"))["s"]
+    return Decimal(total) if total else order.category.default_sam
 
 
 def _validate_order_input(data: OrderInput) -> None:

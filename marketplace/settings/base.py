@@ -200,6 +200,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.tasks.sweep_stuck_orders",
         "schedule": env_float("SWEEP_EVERY_SECONDS", 60.0),
     },
+    # The floor's measured efficiency feeds the calendar once a day; deadline risk every hour.
+    "apply-live-capacity": {
+        "task": "floor.tasks.apply_live_capacity_all",
+        "schedule": env_float("LIVE_CAPACITY_EVERY_SECONDS", 24 * 3600.0),
+    },
+    "assess-deadline-risks": {
+        "task": "floor.tasks.assess_deadline_risks",
+        "schedule": env_float("DEADLINE_RISK_EVERY_SECONDS", 3600.0),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
