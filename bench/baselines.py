@@ -130,7 +130,7 @@ def offline_optimum(
     facs = market.fresh_factories()
     rarity = engine.capability_rarity(facs.values())
     specs = market.specs
-    pairs = optimizer.candidate_pairs(specs, facs, weights, rarity)
+    pairs = optimizer.candidate_pairs(specs, facs, weights, rarity) or []
     scores = {(specs[p.order].order_id, p.factory_id): p.score for p in pairs}
     hint = engine_stream(market, weights).plan
     build = time.perf_counter() - started

@@ -94,10 +94,16 @@ def candidate_pairs(
     factories: Mapping[int, FactoryState],
     weights: Mapping[str, float] | None = None,
     rarity: Mapping[str, float] | None = None,
-) -> list[_Pair]:
-    """Every (order, factory) that could hold a share within the factory's limits and window."""
+    deadline: float | None = None,
+) -> list[_Pair] | None:
+    """Every (order, factory) that could hold a share within the factory's limits and window.
+
+    None when `deadline` (a `time.perf_counter()` value) passes first.
+    """
     pairs: list[_Pair] = []
     for i, spec in enumerate(specs):
+        if deadline is not None and time.perf_counter() > deadline:
+            return None
         if spec.quantity <= 0 or spec.minutes_per_piece <= 0:
             continue
         for f in factories.values():
@@ -155,13 +161,19 @@ def greedy_plan(
     weights: Mapping[str, float] | None = None,
     rarity: Mapping[str, float] | None = None,
 ) -> dict[int, list[Share]]:
-    """`engine.decide` for each order in turn on a private copy of the free minutes."""
-    local = {fid: replace(f, free=dict(f.free)) for fid, f in factories.items()}
+    """`engine.decide` for each order in turn, booking on private copies of the factories it touches."""
+    local = dict(factories)
+    copied: set[int] = set()
     plan: dict[int, list[Share]] = {}
     for spec in specs:
         decision = engine.decide(spec, local.values(), weights, rarity)
         if decision.placed:
             plan[spec.order_id] = list(decision.shares)
+            for share in decision.shares:
+                if share.factory_id not in copied:
+                    f = local[share.factory_id]
+                    local[share.factory_id] = replace(f, free=dict(f.free))
+                    copied.add(share.factory_id)
             apply_shares(local, decision.shares)
     return plan
 
@@ -214,8 +226,15 @@ def assign_batch(
     specs = list(specs)
     if not specs:
         return BatchPlan(PATH_EMPTY)
+    deadline = started + time_limit_s
     greedy = greedy_plan(specs, facs, weights, rarity)
-    pairs = candidate_pairs(specs, facs, weights, rarity)
+    pairs = candidate_pairs(specs, facs, weights, rarity, deadline)
+    if pairs is None:
+        # Out of time before the model was even built: the greedy plan, as the streaming matcher would do.
+        plan = BatchPlan(PATH_GREEDY, "no_time")
+        plan.update(greedy)
+        plan.seconds = time.perf_counter() - started
+        return plan
     scores = {(specs[p.order].order_id, p.factory_id): p.score for p in pairs}
     greedy_obj = plan_objective(specs, greedy, scores)
 
