@@ -50,6 +50,7 @@ from floor.serializers import (
     WorkersInputSerializer,
 )
 from marketplace.accounts.models import Role, User
+from marketplace.accounts.serializers import ErrorResponseSerializer
 from marketplace.api.pagination import Pagination
 from marketplace.api.permissions import IsMerchant, IsPlatformAdmin
 from marketplace.errors import ValidationFailed
@@ -157,7 +158,12 @@ class FloorEventsApi(APIView):
         operation_id="floor_events_ingest",
         tags=["floor"],
         request=FloorEventsInputDocSerializer,
-        responses={200: IngestResultSerializer, 207: IngestResultSerializer},
+        responses={
+            200: IngestResultSerializer,
+            207: IngestResultSerializer,
+            401: ErrorResponseSerializer,
+            403: ErrorResponseSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         body = read_bounded_body(request)
@@ -267,7 +273,7 @@ class PieceRateApi(APIView):
         operation_id="floor_piece_rate_set",
         tags=["floor"],
         request=PieceRateInputSerializer,
-        responses={200: PieceRateInputSerializer},
+        responses={200: PieceRateInputSerializer, 404: ErrorResponseSerializer},
     )
     def put(self, request: Request) -> Response:
         factory = _factory_of(request)
@@ -286,7 +292,7 @@ class ShiftApi(APIView):
         operation_id="floor_shift_record",
         tags=["floor"],
         request=ShiftInputSerializer,
-        responses={200: ShiftInputSerializer},
+        responses={200: ShiftInputSerializer, 404: ErrorResponseSerializer},
     )
     def put(self, request: Request) -> Response:
         factory = _factory_of(request)
@@ -363,7 +369,11 @@ class PayrollApi(APIView):
         operation_id="floor_payroll",
         tags=["floor"],
         parameters=[FACTORY_QUERY, PayrollQuerySerializer],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
+        },
     )
     def get(self, request: Request) -> Response | HttpResponse:
         factory = _factory_of(request)
@@ -462,6 +472,8 @@ class DeadlineRiskListApi(APIView):
     """Admins: live deadline risks (open or re-route requested), soonest ship-by first."""
 
     permission_classes = [IsAuthenticated, IsPlatformAdmin]
+    # Read by the schema generator: the answer is a page (count/next/previous/results).
+    pagination_class = Pagination
 
     @extend_schema(
         operation_id="floor_deadline_risks", tags=["floor"], responses={200: DeadlineRiskSerializer(many=True)}

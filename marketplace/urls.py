@@ -23,3 +23,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("marketplace.web.urls")),
 ]
+
+# Unrouted /api/ URLs answer the API's JSON error shape; everything else Django's 404 page.
+handler404 = "marketplace.api.errors.not_found"

@@ -305,7 +305,9 @@ class FactoryAllocationOutputSerializer(serializers.ModelSerializer):
     order_quantity = serializers.IntegerField(source="order.quantity")
     due_date = serializers.DateField(source="order.due_date")
     days = serializers.SerializerMethodField(help_text="Planned sewing minutes per day while the share is held.")
-    seconds_left = serializers.SerializerMethodField(help_text="Seconds until an open offer expires; null otherwise.")
+    seconds_left = serializers.SerializerMethodField(
+        help_text="Seconds until an open offer expires; null otherwise.", allow_null=True
+    )
 
     class Meta:
         model = Allocation

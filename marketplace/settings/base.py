@@ -139,6 +139,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The framework's error answers (401/403/404/400/413/415) documented once for every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "marketplace.api.schema.add_error_responses",
+    ],
     # Several models have a `status`; name each choice set instead of letting them collide.
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.OrderStatus",
