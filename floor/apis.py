@@ -194,6 +194,7 @@ class FloorEventsCsvApi(APIView):
         tags=["floor"],
         request={"text/csv": OpenApiTypes.STR},
         responses={200: IngestResultSerializer, 207: IngestResultSerializer},
+        parameters=[FACTORY_QUERY],
     )
     def post(self, request: Request) -> Response:
         factory = _factory_of(request)
@@ -228,7 +229,11 @@ class LineListApi(APIView):
         return Response(LineSerializer(selectors.line_list(factory=_factory_of(request)), many=True).data)
 
     @extend_schema(
-        operation_id="floor_lines_upsert", tags=["floor"], request=LineSerializer, responses={200: LineSerializer}
+        operation_id="floor_lines_upsert",
+        tags=["floor"],
+        request=LineSerializer,
+        responses={200: LineSerializer},
+        parameters=[FACTORY_QUERY],
     )
     def post(self, request: Request) -> Response:
         factory = _factory_of(request)
@@ -255,6 +260,7 @@ class WorkerListApi(APIView):
         tags=["floor"],
         request=WorkersInputSerializer,
         responses={200: WorkerOutputSerializer(many=True)},
+        parameters=[FACTORY_QUERY],
     )
     def post(self, request: Request) -> Response:
         factory = _factory_of(request)
@@ -274,6 +280,7 @@ class PieceRateApi(APIView):
         tags=["floor"],
         request=PieceRateInputSerializer,
         responses={200: PieceRateInputSerializer, 404: ErrorResponseSerializer},
+        parameters=[FACTORY_QUERY],
     )
     def put(self, request: Request) -> Response:
         factory = _factory_of(request)
@@ -293,6 +300,7 @@ class ShiftApi(APIView):
         tags=["floor"],
         request=ShiftInputSerializer,
         responses={200: ShiftInputSerializer, 404: ErrorResponseSerializer},
+        parameters=[FACTORY_QUERY],
     )
     def put(self, request: Request) -> Response:
         factory = _factory_of(request)
@@ -309,7 +317,12 @@ class AllocationBulletinApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="floor_bulletin_retrieve", tags=["floor"], responses={200: BulletinOutputSerializer})
+    @extend_schema(
+        operation_id="floor_bulletin_retrieve",
+        tags=["floor"],
+        responses={200: BulletinOutputSerializer},
+        parameters=[FACTORY_QUERY],
+    )
     def get(self, request: Request, allocation_id: int) -> Response:
         allocation = selectors.allocation_get(factory=_factory_of(request), allocation_id=allocation_id)
         return Response(BulletinOutputSerializer(selectors.bulletin_view(order=allocation.order)).data)
@@ -319,6 +332,7 @@ class AllocationBulletinApi(APIView):
         tags=["floor"],
         request=BulletinInputSerializer,
         responses={200: BulletinOutputSerializer},
+        parameters=[FACTORY_QUERY],
     )
     def put(self, request: Request, allocation_id: int) -> Response:
         allocation = selectors.allocation_get(factory=_factory_of(request), allocation_id=allocation_id)
@@ -334,7 +348,12 @@ class AllocationProgressApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="floor_allocation_progress", tags=["floor"], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="floor_allocation_progress",
+        tags=["floor"],
+        responses={200: OpenApiTypes.OBJECT},
+        parameters=[FACTORY_QUERY],
+    )
     def get(self, request: Request, allocation_id: int) -> Response:
         allocation = selectors.allocation_get(factory=_factory_of(request), allocation_id=allocation_id)
         return Response(selectors.allocation_progress(allocation=allocation).as_dict())
@@ -515,6 +534,7 @@ class QcInspectionApi(APIView):
         tags=["floor"],
         request=QcInspectionInputSerializer,
         responses={201: QcInspectionOutputSerializer},
+        parameters=[FACTORY_QUERY],
     )
     def post(self, request: Request, allocation_id: int) -> Response:
         factory = _factory_of(request)
@@ -550,7 +570,9 @@ class MaterialsApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="floor_materials", tags=["floor"], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="floor_materials", tags=["floor"], responses={200: OpenApiTypes.OBJECT}, parameters=[FACTORY_QUERY]
+    )
     def get(self, request: Request, allocation_id: int) -> Response:
         allocation = selectors.allocation_get(factory=_factory_of(request), allocation_id=allocation_id)
         return Response(selectors.material_status(allocation=allocation))
@@ -560,6 +582,7 @@ class MaterialsApi(APIView):
         tags=["floor"],
         request=MaterialRequirementInputSerializer,
         responses={200: OpenApiTypes.OBJECT},
+        parameters=[FACTORY_QUERY],
     )
     def put(self, request: Request, allocation_id: int) -> Response:
         factory = _factory_of(request)
@@ -574,6 +597,7 @@ class MaterialsApi(APIView):
         tags=["floor"],
         request=MaterialReceiptInputSerializer,
         responses={201: OpenApiTypes.OBJECT},
+        parameters=[FACTORY_QUERY],
     )
     def post(self, request: Request, allocation_id: int) -> Response:
         factory = _factory_of(request)

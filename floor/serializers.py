@@ -77,7 +77,9 @@ class WorkersInputSerializer(serializers.Serializer):
 
 
 class WorkerOutputSerializer(serializers.ModelSerializer):
-    line: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    line: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Worker

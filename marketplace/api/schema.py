@@ -11,6 +11,7 @@ here, so the schema cannot drift from what DRF really does (the fuzz test, tests
   body in a media type the API does not parse.
 All of them use the one error shape, `ErrorResponse`. Nested field errors (an item of a list, a key
 of a dict) come out as an object of the same kind, so `errors` values are documented as either.
+Polymorphic answers without a discriminator are documented with `anyOf` (see below).
 """
 
 from __future__ import annotations
@@ -58,7 +59,15 @@ def _nested_messages(schema: dict[str, Any]) -> None:
         if prop is None:
             continue
         strings = {"type": "array", "items": {"type": "string"}}
-        prop["additionalProperties"] = {"oneOf": [strings, {"type": "object"}]}
+        prop["additionalProperties"] = {"anyOf": [strings, {"type": "object"}]}
+
+
+def _any_of_without_discriminator(schemas: dict[str, Any]) -> None:
+    """A polymorphic answer without a discriminator (the admin's explanation is the merchant's plus more
+    fields) matches several alternatives at once: `oneOf` would call that invalid, `anyOf` says what is meant."""
+    for schema in schemas.values():
+        if "oneOf" in schema and "discriminator" not in schema:
+            schema["anyOf"] = schema.pop("oneOf")
 
 
 def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
@@ -67,6 +76,7 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
     if "ErrorResponse" not in schemas:
         return result
     _nested_messages(schemas["ErrorResponse"])
+    _any_of_without_discriminator(schemas)
     for path, operations in result.get("paths", {}).items():
         if not path.startswith("/api/"):
             continue
