@@ -6,6 +6,7 @@ import random
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from bench import baselines, market
 from matching import engine, optimizer
@@ -20,7 +21,7 @@ def make_spec(order_id: int = 1, quantity: int = 300, **kw) -> OrderSpec:
         "M": quantity // 2,
         "L": quantity - quantity // 4 - quantity // 2,
     }
-    defaults = {
+    defaults: dict[str, Any] = {
         "merchant_id": 1,
         "category": "tshirt",
         "processes": frozenset({"cutting", "sewing"}),
@@ -37,7 +38,7 @@ def make_spec(order_id: int = 1, quantity: int = 300, **kw) -> OrderSpec:
 
 def make_factory(fid: int, per_day: int = 3000, days: int = 20, **kw) -> FactoryState:
     free = {TODAY + timedelta(days=i): per_day for i in range(days)}
-    defaults = {
+    defaults: dict[str, Any] = {
         "name": f"F{fid}",
         "province": "Guangdong",
         "categories": frozenset({"tshirt"}),
