@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-browser lint fmt bench bench-floor venv services migrate clean vendor messages
+.PHONY: run test test-browser lint fmt bench bench-floor venv services migrate clean vendor messages chaos load scale
 
 # pip warns about every configured package location that does not exist ("Location ... is ignored"):
 # those lines are hidden, everything else is shown, and pip's exit status is kept (pipefail).
@@ -71,3 +71,16 @@ messages: $(STAMP)
 ## Floor ingestion benchmark: the bulk endpoint vs a plain COPY of the same rows.
 bench-floor: $(STAMP)
 	$(PY) -m bench.floor_ingest $(BENCH_ARGS)
+
+## Chaos run: orders flow while workers are SIGKILLed, Redis restarts empty and database sessions are
+## dropped; then nothing may be lost or over-booked. Own database (dropped after) and Redis; a few minutes.
+chaos: $(STAMP)
+	$(PY) scripts/chaos.py
+
+## Load test: merchants and factories through the API for ~2 minutes beside a baseline endpoint.
+load: $(STAMP)
+	$(PY) scripts/load.py
+
+## Matches per second with one and with two worker processes (docs/deployment.md).
+scale: $(STAMP)
+	$(PY) scripts/scale.py

@@ -1,0 +1,407 @@
+"""`make chaos`: orders keep flowing while workers are SIGKILLed, Redis restarts empty and database
+connections are dropped; then the books must balance.
+
+The run (a few minutes, loopback only, everything its own: database, Redis, web server, two Celery
+workers with one process each, beat with short expiry/sweep intervals):
+1. merchants post a steady stream of orders through the API, each with an Idempotency-Key and
+   retried with the same key on a connection error, a 5xx or a 429 (what a careful client does);
+2. factory clients poll their offers and accept (most), decline (some) or ignore them (left to expire);
+3. a chaos loop, at random moments: SIGKILLs a worker and restarts it, restarts Redis (empty),
+   terminates every database session;
+4. then posting and chaos stop, and the run waits for quiet (every accepted order decided, broker idle).
+
+Report (JSON on stdout and in var/chaos-*/report.json, plus a table): orders accepted (201), orders
+decided (offered / confirmed / unmatched with a reason), orders lost (must be 0), over-booked days
+(must be 0), duplicate live offers (must be 0), duplicate orders for one key (must be 0), the ledger
+check (manage.py check_ledger), and the 5xx answers by cause (from the server log). Exit status 1
+when any must-be-zero number is not.
+
+Options (environment): CHAOS_SECONDS (90), CHAOS_RATE (orders/s, 3), CHAOS_SEED (random).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts.stack import Stack
+
+SECONDS = float(os.environ.get("CHAOS_SECONDS", "90"))
+RATE = float(os.environ.get("CHAOS_RATE", "3"))
+SEED = int(os.environ.get("CHAOS_SEED", str(random.randrange(10**6))))
+QUIET_TIMEOUT = float(os.environ.get("CHAOS_QUIET_TIMEOUT", "150"))
+STUCK_AFTER = 10
+
+CATEGORIES = [("tshirt", "knit"), ("shirt", "woven"), ("dress", "woven"), ("tshirt", "knit")]
+DECIDED_SQL = """
+SELECT o.id, o.status, o.unmatched_reason,
+       EXISTS (SELECT 1 FROM orders_allocation a WHERE a.order_id = o.id AND a.status = 'offered') AS offered
+FROM orders_order o
+"""
+
+
+@dataclass
+class Tally:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    posted: int = 0
+    accepted_ids: dict[str, int] = field(default_factory=dict)  # idempotency key -> order id
+    gave_up: int = 0
+    retries: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    five_xx: Counter[str] = field(default_factory=Counter)
+    client_errors: Counter[str] = field(default_factory=Counter)
+    answers: Counter[str] = field(default_factory=Counter)
+    chaos: Counter[str] = field(default_factory=Counter)
+    chaos_log: list[str] = field(default_factory=list)
+
+    def status(self, where: str, response: requests.Response) -> None:
+        with self.lock:
+            self.statuses[f"{where} {response.status_code}"] += 1
+            if response.status_code >= 500:
+                self.five_xx[f"{where} {response.status_code}"] += 1
+
+
+def order_body(rng: random.Random) -> dict[str, Any]:
+    category, fabric = rng.choice(CATEGORIES)
+    quantity = rng.choice([60, 100, 150, 200, 300, 500, 800])
+    small = quantity // 3
+    return {
+        "title": f"Chaos {category}",
+        "category": category,
+        "fabric": fabric,
+        "processes": ["cutting", "sewing"],
+        "quantity": quantity,
+        "sizes": {"S": small, "M": small, "L": quantity - 2 * small},
+        "due_date": (date.today() + timedelta(days=rng.randint(8, 30))).isoformat(),
+        "target_unit_price": f"{rng.randint(20, 60)}.00",
+        "material_lead_days": rng.randint(1, 3),
+    }
+
+
+def post_orders(stack: Stack, tokens: list[str], tally: Tally, stop: threading.Event, rng: random.Random) -> None:
+    """Post at RATE orders/s overall; retry each with its key until it is answered (or 60 s pass)."""
+    sessions = [requests.Session() for _ in tokens]
+    for s, token in zip(sessions, tokens, strict=True):
+        s.headers["Authorization"] = f"Token {token}"
+    interval = 1.0 / RATE
+    next_at = time.monotonic()
+    while not stop.is_set():
+        next_at += interval
+        i = rng.randrange(len(tokens))
+        key = uuid.uuid4().hex
+        body = order_body(rng)
+        with tally.lock:
+            tally.posted += 1
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                r = sessions[i].post(
+                    f"{stack.base_url}/api/v1/orders/", json=body, headers={"Idempotency-Key": key}, timeout=15
+                )
+                tally.status("POST /orders", r)
+                if r.status_code in (200, 201):
+                    with tally.lock:
+                        tally.accepted_ids[key] = r.json()["id"]
+                    break
+                if r.status_code < 500 and r.status_code != 429:
+                    break  # a 4xx is an answer: the order was refused and the client knows it
+            except requests.RequestException as exc:
+                with tally.lock:
+                    tally.client_errors[f"POST /orders {type(exc).__name__}"] += 1
+            with tally.lock:
+                tally.retries += 1
+            time.sleep(0.5)
+        else:
+            with tally.lock:
+                tally.gave_up += 1
+        time.sleep(max(0.0, next_at - time.monotonic()))
+
+
+def answer_offers(
+    stack: Stack, factories: list[dict[str, Any]], tally: Tally, stop: threading.Event, rng: random.Random
+) -> None:
+    """Poll each factory's open offers; accept 75%, decline 15%, ignore 10% (they expire)."""
+    session = requests.Session()
+    ignored: set[int] = set()
+    while not stop.is_set():
+        for f in factories:
+            if stop.is_set():
+                return
+            headers = {"Authorization": f"Token {f['token']}"}
+            try:
+                r = session.get(f"{stack.base_url}/api/v1/offers/?status=offered", headers=headers, timeout=10)
+                tally.status("GET /offers", r)
+                if r.status_code != 200:
+                    continue
+                for offer in r.json()["results"]:
+                    if offer["id"] in ignored:
+                        continue
+                    roll = rng.random()
+                    if roll < 0.10:
+                        ignored.add(offer["id"])
+                        tally.answers["ignored"] += 1
+                        continue
+                    verb = "accept" if roll < 0.85 else "decline"
+                    payload = {"reason": "fully booked"} if verb == "decline" else {}
+                    a = session.post(
+                        f"{stack.base_url}/api/v1/offers/{offer['id']}/{verb}/",
+                        json=payload,
+                        headers=headers,
+                        timeout=10,
+                    )
+                    tally.status(f"POST /offers/{verb}", a)
+                    with tally.lock:
+                        tally.answers[f"{verb} {a.status_code}"] += 1
+            except requests.RequestException as exc:
+                with tally.lock:
+                    tally.client_errors[f"factory {type(exc).__name__}"] += 1
+        time.sleep(0.3)
+
+
+def chaos_loop(stack: Stack, workers: list[str], tally: Tally, stop: threading.Event, rng: random.Random) -> None:
+    started = time.monotonic()
+    kinds = ["kill_worker", "restart_redis", "drop_connections"]
+    # Each kind at least once (in random order), then at random, workers killed most often.
+    plan = rng.sample(kinds, len(kinds))
+    while not stop.wait(rng.uniform(4, 9)):
+        action = plan.pop(0) if plan else rng.choices(kinds, weights=[3, 1, 2])[0]
+        at = f"t+{time.monotonic() - started:5.1f}s"
+        if action == "kill_worker":
+            name = rng.choice(workers)
+            stack.children[name].kill()
+            time.sleep(rng.uniform(0.5, 3))
+            stack.restart_worker(name)
+            note = f"{at} SIGKILL {name}, restarted"
+        elif action == "restart_redis":
+            stack.restart_redis()
+            note = f"{at} Redis restarted empty"
+        else:
+            n = stack.terminate_connections()
+            note = f"{at} terminated {n} database sessions"
+        with tally.lock:
+            tally.chaos[action] += 1
+            tally.chaos_log.append(note)
+        print("  chaos:", note, flush=True)
+
+
+def decided_state(stack: Stack, ids: set[int]) -> tuple[dict[str, int], list[int]]:
+    """Count accepted orders by decided state; return those not decided (or missing)."""
+    with stack.connect() as conn:
+        rows = conn.execute(DECIDED_SQL).fetchall()
+    found = {r[0]: r for r in rows}
+    counts: Counter[str] = Counter()
+    undecided = []
+    for order_id in sorted(ids):
+        row = found.get(order_id)
+        if row is None:
+            counts["missing"] += 1
+            undecided.append(order_id)
+            continue
+        _, status, reason, offered = row
+        if status == "matching":
+            if offered:
+                counts["offered"] += 1
+            else:
+                counts["matching, nothing out"] += 1
+                undecided.append(order_id)
+        elif status == "unmatched":
+            counts["unmatched with a reason" if reason else "unmatched WITHOUT a reason"] += 1
+            if not reason:
+                undecided.append(order_id)
+        else:
+            counts[status] += 1
+    return dict(counts), undecided
+
+
+def integrity(stack: Stack) -> dict[str, Any]:
+    with stack.connect() as conn:
+        overbooked = conn.execute(
+            "SELECT count(*) FROM factories_capacityday WHERE reserved_minutes > capacity_minutes"
+        ).fetchone()[0]
+        duplicate_offers = conn.execute(
+            "SELECT count(*) FROM (SELECT order_id, factory_id FROM orders_allocation "
+            "WHERE status IN ('offered', 'accepted', 'in_production') GROUP BY 1, 2 HAVING count(*) > 1) d"
+        ).fetchone()[0]
+        duplicate_orders = conn.execute(
+            "SELECT count(*) FROM (SELECT merchant_id, idempotency_key FROM orders_order "
+            "WHERE idempotency_key IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) d"
+        ).fetchone()[0]
+        over_held = conn.execute(
+            "SELECT count(*) FROM orders_order o WHERE o.quantity < (SELECT coalesce(sum(a.quantity), 0) "
+            "FROM orders_allocation a WHERE a.order_id = o.id AND a.status IN "
+            "('accepted', 'in_production', 'shipped', 'delivered'))"
+        ).fetchone()[0]
+        allocations = dict(conn.execute("SELECT status, count(*) FROM orders_allocation GROUP BY 1").fetchall())
+        orders_in_db = conn.execute("SELECT count(*) FROM orders_order").fetchone()[0]
+    ledger = stack.manage("check_ledger", "--stuck-after", str(STUCK_AFTER * 3))
+    return {
+        "overbooked_days": overbooked,
+        "duplicate_live_offers": duplicate_offers,
+        "duplicate_orders_for_one_key": duplicate_orders,
+        "orders_committed_beyond_quantity": over_held,
+        "allocations_by_status": allocations,
+        "orders_in_database": orders_in_db,
+        "ledger": {"exit_code": ledger.returncode, "output": (ledger.stdout + ledger.stderr).strip()[-2000:]},
+    }
+
+
+def five_xx_causes(stack: Stack) -> dict[str, int]:
+    """Group the server's 500s by the exception Django logged for them (last line of each traceback)."""
+    text = (stack.log_dir / "web.log").read_text(errors="replace")
+    causes: Counter[str] = Counter()
+    for block in text.split("Internal Server Error:")[1:]:
+        exc_lines = [ln for ln in block.splitlines()[:200] if re.match(r"^[\w.]+(Error|Exception|Timeout)\b.*", ln)]
+        cause = exc_lines[-1] if exc_lines else "unknown"
+        cause = re.sub(r"\d+", "N", cause)[:140]
+        causes[cause] += 1
+    timeouts = text.count("WORKER TIMEOUT")
+    if timeouts:
+        causes["gunicorn WORKER TIMEOUT"] += timeouts
+    return dict(causes.most_common())
+
+
+def main() -> int:
+    rng = random.Random(SEED)
+    tally = Tally()
+    env_extra = {
+        "EXPIRE_OFFERS_EVERY_SECONDS": "2",
+        "SWEEP_EVERY_SECONDS": "3",
+        "MATCHING_STUCK_AFTER_SECONDS": str(STUCK_AFTER),
+        "OFFER_TTL_SECONDS": "20",
+        # An unacknowledged task of a killed worker comes back after this (Redis keeps it in `unacked`).
+        "CELERY_VISIBILITY_TIMEOUT": "20",
+        "MATCHING_BATCH_WINDOW_SECONDS": "0.5",
+        "LOG_LEVEL": "ERROR",
+        # Persistent connections, as behind a pool: a dropped session is found broken on its next use.
+        "DB_CONN_MAX_AGE": "30",
+    }
+    stack = Stack("chaos", env_extra=env_extra)
+    print(f"chaos run: seed {SEED}, {SECONDS:.0f}s at {RATE}/s, logs in {stack.log_dir}", flush=True)
+    report: dict[str, Any] = {"seed": SEED, "seconds": SECONDS, "rate_per_second": RATE}
+    with stack.running():
+        tokens = stack.tokens()
+        stack.start_web()
+        workers = ["chaos-w1", "chaos-w2"]
+        for name in workers:
+            stack.start_worker(name)
+        stack.start_beat()
+        time.sleep(3)
+        stop_load, stop_chaos = threading.Event(), threading.Event()
+        factories = tokens["factories"]
+        threads = [
+            threading.Thread(
+                target=post_orders,
+                args=(stack, tokens["merchants"], tally, stop_load, random.Random(rng.random())),
+                daemon=True,
+            ),
+            threading.Thread(
+                target=chaos_loop, args=(stack, workers, tally, stop_chaos, random.Random(rng.random())), daemon=True
+            ),
+        ]
+        for part in (factories[0::2], factories[1::2]):
+            threads.append(
+                threading.Thread(
+                    target=answer_offers, args=(stack, part, tally, stop_load, random.Random(rng.random())), daemon=True
+                )
+            )
+        started = time.monotonic()
+        for t in threads:
+            t.start()
+        time.sleep(SECONDS)
+        stop_chaos.set()
+        stop_load.set()
+        for t in threads:
+            t.join(timeout=90)
+        # Every crashed or killed child is back before the quiet phase.
+        for name in workers:
+            if not stack.children[name].alive:
+                stack.restart_worker(name)
+        if not stack.children["redis"].alive:
+            stack.start_redis()
+        print(f"load stopped after {time.monotonic() - started:.0f}s; waiting for quiet", flush=True)
+        ids = set(tally.accepted_ids.values())
+        quiet_started = time.monotonic()
+        idle_since: float | None = None
+        while True:
+            counts, undecided = decided_state(stack, ids)
+            idle = not undecided and stack.broker_backlog() == 0
+            now = time.monotonic()
+            idle_since = (idle_since or now) if idle else None
+            if idle_since is not None and now - idle_since >= 3:
+                break
+            if now - quiet_started > QUIET_TIMEOUT:
+                break
+            time.sleep(1)
+        report["quiet_after_seconds"] = round(time.monotonic() - quiet_started, 1)
+        counts, undecided = decided_state(stack, ids)
+        report |= {
+            "orders_posted": tally.posted,
+            "orders_accepted": len(ids),
+            "orders_refused_or_given_up": tally.posted - len(ids),
+            "client_gave_up": tally.gave_up,
+            "client_retries": tally.retries,
+            "orders_decided": sum(v for k, v in counts.items() if k not in ("missing", "matching, nothing out")),
+            "orders_by_state": counts,
+            "orders_lost": len(undecided),
+            "lost_ids": undecided[:50],
+            "chaos_actions": dict(tally.chaos),
+            "chaos_log": tally.chaos_log,
+            "factory_answers": dict(tally.answers),
+            "responses": dict(sorted(tally.statuses.items())),
+            "five_xx_by_endpoint": dict(tally.five_xx),
+            "client_connection_errors": dict(tally.client_errors),
+        }
+        report |= integrity(stack)
+        report["five_xx_by_cause"] = five_xx_causes(stack)
+        report["log_dir"] = str(stack.log_dir)
+    (stack.log_dir / "report.json").write_text(json.dumps(report, indent=2, default=str))
+    print(json.dumps(report, indent=2, default=str))
+    print_table(report)
+    failed = (
+        report["orders_lost"]
+        or report["overbooked_days"]
+        or report["duplicate_live_offers"]
+        or report["duplicate_orders_for_one_key"]
+        or report["orders_committed_beyond_quantity"]
+        or report["ledger"]["exit_code"] != 0
+    )
+    return 1 if failed else 0
+
+
+def print_table(report: dict[str, Any]) -> None:
+    rows = [
+        ("orders posted", report["orders_posted"]),
+        ("orders accepted (201)", report["orders_accepted"]),
+        ("orders decided", report["orders_decided"]),
+        ("  by state", ", ".join(f"{k} {v}" for k, v in report["orders_by_state"].items())),
+        ("orders lost (must be 0)", report["orders_lost"]),
+        ("over-booked days (must be 0)", report["overbooked_days"]),
+        ("duplicate live offers (must be 0)", report["duplicate_live_offers"]),
+        ("duplicate orders per key (must be 0)", report["duplicate_orders_for_one_key"]),
+        ("ledger (check_ledger)", "clean" if report["ledger"]["exit_code"] == 0 else report["ledger"]["output"]),
+        ("chaos actions", ", ".join(f"{k} {v}" for k, v in report["chaos_actions"].items())),
+        ("5xx by cause", "; ".join(f"{v} x {k}" for k, v in report["five_xx_by_cause"].items()) or "none"),
+        ("quiet after", f"{report['quiet_after_seconds']} s"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print()
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
