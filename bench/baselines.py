@@ -2,7 +2,8 @@
 
 - `first_fit`: what a dispatcher with a list does: in arrival order, the first capable factory (by
   id) with room for the whole order in its window; no split.
-- `engine_stream`: `matching.engine.decide` per order in arrival order, booking as it goes (split allowed).
+- `engine_stream`: `matching.engine.decide` per order in arrival order, booking as it goes (split
+  allowed); placed as late as possible (the default) or, as `engine_asap`, as soon as possible.
 - `engine_batch`: orders grouped into micro-batches by arrival window, each placed by
   `matching.optimizer.assign_batch` under a time limit.
 - `offline_optimum`: every order known in advance, one MIP over the whole day (an upper bound no
@@ -14,10 +15,12 @@ factory-day, windows, min/max, quantities, sizes): a policy gets credit only for
 
 from __future__ import annotations
 
+import statistics
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from bench.market import Market
 from matching import engine, optimizer
@@ -55,10 +58,17 @@ def first_fit(market: Market) -> PolicyRun:
     return PolicyRun("first_fit", plan, time.perf_counter() - started)
 
 
-def engine_stream(market: Market, weights: Mapping[str, float] | None = None, indexed: bool = True) -> PolicyRun:
+def engine_stream(
+    market: Market,
+    weights: Mapping[str, float] | None = None,
+    indexed: bool = True,
+    placement: str = engine.DEFAULT_PLACEMENT,
+    name: str = "engine",
+) -> PolicyRun:
     """One `decide` per order; the latency of each call is recorded (booking is not timed).
 
-    With `indexed` the factories are handed over as an `engine.FactoryIndex` (same decisions, faster).
+    With `indexed` the factories are handed over as one `engine.FactoryIndex` for the whole stream
+    (as a worker keeps its market snapshot); otherwise `decide` indexes the list on every call.
     """
     started = time.perf_counter()
     facs = market.fresh_factories()
@@ -68,12 +78,12 @@ def engine_stream(market: Market, weights: Mapping[str, float] | None = None, in
     latencies: list[float] = []
     for spec in market.specs:
         t0 = time.perf_counter()
-        decision = engine.decide(spec, index, weights, rarity)
+        decision = engine.decide(spec, index, weights, rarity, placement=placement)
         latencies.append(time.perf_counter() - t0)
         if decision.placed:
             plan[spec.order_id] = list(decision.shares)
             optimizer.apply_shares(facs, decision.shares)
-    return PolicyRun("engine", plan, time.perf_counter() - started, latencies)
+    return PolicyRun(name, plan, time.perf_counter() - started, latencies)
 
 
 def micro_batches(market: Market, window_s: float, max_batch: int) -> list[list[OrderSpec]]:
@@ -96,21 +106,32 @@ def engine_batch(
     time_limit_s: float = 1.0,
     max_batch: int = 50,
 ) -> PolicyRun:
+    """Micro-batches through `optimizer.assign_batch`; orders a batch left out (no time for them, or
+    nothing found) are then decided alone, as `matching.batch` does."""
     started = time.perf_counter()
     facs = market.fresh_factories()
+    index = engine.FactoryIndex(facs.values())
     rarity = engine.capability_rarity(facs.values())
     plan: Plan = {}
     paths: dict[str, int] = {}
     batch_seconds: list[float] = []
+    left_out = 0
     batches = micro_batches(market, window_s, max_batch)
     for batch in batches:
-        result = optimizer.assign_batch(batch, facs, weights, time_limit_s, rarity=rarity)
+        result = optimizer.assign_batch(batch, index, weights, time_limit_s, rarity=rarity)
         paths[result.path] = paths.get(result.path, 0) + 1
         batch_seconds.append(result.seconds)
-        for order_id, shares in result.items():
-            plan[order_id] = shares
-            optimizer.apply_shares(facs, shares)
+        for spec in batch:
+            shares = result.get(spec.order_id)
+            if shares is None:
+                left_out += 1
+                decision = engine.decide(spec, index, weights, rarity)
+                shares = list(decision.shares) if decision.placed else None
+            if shares:
+                plan[spec.order_id] = shares
+                optimizer.apply_shares(facs, shares)
     info = {
+        "decided_alone_after_batch": left_out,
         "window_s": window_s,
         "time_limit_s": time_limit_s,
         "batches": len(batches),
@@ -212,6 +233,10 @@ def score_plan(market: Market, plan: Mapping[int, Sequence[Share]], weights: Map
         / specs[oid].quantity
         for oid, shares in placed.items()
     ]
+    booked = market.fresh_factories()
+    for shares in placed.values():
+        optimizer.apply_shares(booked, shares)
+    util = utilisation(booked.values())
     return {
         "orders": len(specs),
         "orders_placed": len(placed),
@@ -221,4 +246,21 @@ def score_plan(market: Market, plan: Mapping[int, Sequence[Share]], weights: Map
         "fill_rate": round(pieces / demanded, 4) if demanded else 0.0,
         "mean_score": round(sum(scores) / len(scores), 4) if scores else 0.0,
         "rejected_by_check": len(bad),
+        "utilisation_mean": util["mean"],
+        "utilisation_sd": util["sd"],
+        "utilisation_p10_p90": util["p10_p90"],
+    }
+
+
+def utilisation(factories: Iterable[FactoryState]) -> dict[str, Any]:
+    """Booked share of each factory's capacity over the horizon (existing load included): mean, spread."""
+    values = sorted(
+        1 - sum(max(0, m) for m in f.free.values()) / cap for f in factories if (cap := sum(f.capacity.values())) > 0
+    )
+    if not values:
+        return {"mean": 0.0, "sd": 0.0, "p10_p90": [0.0, 0.0]}
+    return {
+        "mean": round(statistics.fmean(values), 4),
+        "sd": round(statistics.pstdev(values), 4),
+        "p10_p90": [round(values[len(values) // 10], 4), round(values[(9 * len(values)) // 10], 4)],
     }

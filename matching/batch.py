@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from matching import engine, optimizer, selectors
 from matching.models import MatchRun
-from matching.services import open_work, order_match, orders_lock_for_matching, place_decision
+from matching.services import decide, open_work, order_match, orders_lock_for_matching, place_decision, placement
 from orders.models import AllocationStatus, Order, OrderStatus
 
 CAME_BACK = (AllocationStatus.DECLINED, AllocationStatus.EXPIRED, AllocationStatus.WITHDRAWN)
@@ -60,13 +60,15 @@ def orders_match_batch(*, order_id: int, trigger: str = "task") -> list[MatchRun
         return []
     weights = settings.MATCHING_WEIGHTS
     market = selectors.market_for_orders([w.spec for w in snapshot])
-    states, rarity = market.states, market.rarity
+    rarity = market.rarity
+    index = market.index if market.index is not None else engine.FactoryIndex(market.states.values())
     plan = optimizer.assign_batch(
         [w.spec for w in snapshot],
-        market.capable,
+        index,
         weights,
         time_limit_s=settings.MATCHING_BATCH_TIME_LIMIT_SECONDS,
         rarity=rarity,
+        placement=placement(),
     )
     runs = []
     for planned in snapshot:
@@ -77,12 +79,14 @@ def orders_match_batch(*, order_id: int, trigger: str = "task") -> list[MatchRun
                 continue  # another worker holds it or already placed it
             shares = plan.get(work.order.pk)
             if shares and work.spec == planned.spec:  # unchanged since the snapshot (same quantity, exclusions)
-                candidates = tuple(engine.evaluate(work.spec, states.values(), weights, rarity))
-                decision = engine.Decision(candidates, tuple(shares))
+                # The explanation: the ranking as `decide` would give it (bounded, not every factory scored).
+                bounds: dict[int, float] = {}
+                candidates = tuple(engine.rank(work.spec, index, weights, rarity, placement(), 1, bounds))
+                decision = engine.Decision(candidates, tuple(shares), bounds=bounds)
             else:
-                # Left out of the plan, or changed since: one greedy try on what is free now.
-                decision = engine.decide(work.spec, states.values(), weights, rarity)
+                # Left out of the plan (no time for it, or nothing found), or changed since: decided alone.
+                decision = decide(work.spec, market)
             runs.append(
-                place_decision(work, decision, states, rarity, trigger=f"{trigger}:batch/{plan.path}", started=started)
+                place_decision(work, decision, index, rarity, trigger=f"{trigger}:batch/{plan.path}", started=started)
             )
     return runs

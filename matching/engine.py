@@ -8,11 +8,14 @@ deterministic for a given input, so it is easy to test, explain and benchmark.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from types import MappingProxyType
+
+import numpy as np
 
 from factories.geo import shipping_days
 
@@ -40,6 +43,14 @@ REASON_TEXT = {
     REASON_RANKED_LOWER: "capable, but ranked below the chosen factory",
     REASON_RACE: "its capacity was taken by another order at the same moment",
 }
+
+# Where an order's minutes go inside its sewing window. ALAP (latest possible, backward from the
+# ship-by date) is the default: on the seeded benchmark it places clearly more on time than ASAP,
+# because early days stay free for the urgent orders that arrive later (docs/benchmarks.md).
+PLACEMENT_ALAP = "alap"
+PLACEMENT_ASAP = "asap"
+PLACEMENTS = (PLACEMENT_ALAP, PLACEMENT_ASAP)
+DEFAULT_PLACEMENT = PLACEMENT_ALAP
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "on_time": 3.0,
@@ -149,6 +160,9 @@ class Decision:
     candidates: tuple[Candidate, ...]
     shares: tuple[Share, ...]
     reason: str = ""
+    # Capable factories that were not scored (`ranked_lower`, "not scored"): the upper bound of their
+    # score, every one below the chosen factory's exact score.
+    bounds: Mapping[int, float] = field(default_factory=dict)
 
     @property
     def placed(self) -> bool:
@@ -187,6 +201,69 @@ def place_forward(work: int, free: Mapping[date, int], start: date, end: date) -
             left -= take
         day += timedelta(days=1)
     return tuple(booked) if left == 0 else None
+
+
+def place_backward(work: int, free: Mapping[date, int], start: date, end: date) -> tuple[tuple[date, int], ...] | None:
+    """Book `work` minutes on the latest free days in [start, end] (as late as possible); None when they do not fit.
+
+    Backward loading leaves a factory's early days free for the urgent orders still to come (their
+    windows are short and early), which is what the benchmark's fill rate rewards; the order's own
+    slack is then before its sewing rather than after it (the buffer days stay after ship-by).
+    """
+    if work <= 0:
+        return ()
+    booked: list[tuple[date, int]] = []
+    left = work
+    day = end
+    one = timedelta(days=1)
+    while day >= start and left > 0:
+        take = min(free.get(day, 0), left)
+        if take > 0:
+            booked.append((day, take))
+            left -= take
+        day -= one
+    if left:
+        return None
+    booked.reverse()
+    return tuple(booked)
+
+
+def place(
+    work: int, free: Mapping[date, int], start: date, end: date, placement: str = DEFAULT_PLACEMENT
+) -> tuple[tuple[date, int], ...] | None:
+    """Book `work` minutes in [start, end], as late (`alap`) or as early (`asap`) as possible; None if no fit."""
+    if placement == PLACEMENT_ASAP:
+        return place_forward(work, free, start, end)
+    return place_backward(work, free, start, end)
+
+
+def place_counting(
+    work: int, free: Mapping[date, int], start: date, end: date, placement: str = DEFAULT_PLACEMENT
+) -> tuple[tuple[tuple[date, int], ...] | None, int]:
+    """`place` and `free_in_window` in one walk over the window: (days or None, free minutes)."""
+    if placement == PLACEMENT_ASAP:
+        return place_forward_counting(work, free, start, end)
+    booked: list[tuple[date, int]] = []
+    left = work
+    total = 0
+    get = free.get
+    one = timedelta(days=1)
+    day = end
+    while day >= start:
+        m = get(day, 0)
+        if m > 0:
+            total += m
+            if left > 0:
+                take = m if m < left else left
+                booked.append((day, take))
+                left -= take
+        day -= one
+    if work <= 0:
+        return (), total
+    if left:
+        return None, total
+    booked.reverse()
+    return tuple(booked), total
 
 
 def place_forward_counting(
@@ -371,17 +448,20 @@ def evaluate(
     factories: Iterable[FactoryState],
     weights: Mapping[str, float] | None = None,
     rarity: Mapping[str, float] | None = None,
+    placement: str = DEFAULT_PLACEMENT,
 ) -> list[Candidate]:
     """Screen and score every factory for the whole order; eligible ones first, best score first.
 
+    Exhaustive: every capable factory gets its placement and exact score. `decide` (and `rank`)
+    reach the same choice without scoring the factories that provably cannot win.
     `factories` may be a `FactoryIndex`: the result is the same, reached without screening every
     factory one by one.
     """
     if isinstance(factories, FactoryIndex):
-        return _evaluate_indexed(spec, factories, weights, rarity)
+        return _evaluate_indexed(spec, factories, weights, rarity, placement)
     w = weights or DEFAULT_WEIGHTS
     work = spec.work_minutes()
-    out = [_candidate(spec, f, work, w, rarity) for f in factories]
+    out = [_candidate(spec, f, work, w, rarity, placement=placement) for f in factories]
     out.sort(key=lambda c: (not c.eligible, -c.score, c.factory_id))
     return out
 
@@ -393,6 +473,7 @@ def _candidate(
     weights: Mapping[str, float],
     rarity: Mapping[str, float] | None,
     index: FactoryIndex | None = None,
+    placement: str = DEFAULT_PLACEMENT,
 ) -> Candidate:
     """One factory's verdict on the whole order: the reason it is passed over, or its plan and score."""
     screened = screen_capability(spec, f)
@@ -400,14 +481,26 @@ def _candidate(
         reason, detail = screened
         placeable = _placeable_qty(spec, f) if reason == REASON_ABOVE_MAX else 0
         return Candidate(f.id, f.name, reason, detail, placeable_qty=placeable)
+    return _placed_candidate(spec, f, work, weights, rarity, index, placement)
+
+
+def _placed_candidate(
+    spec: OrderSpec,
+    f: FactoryState,
+    work: int,
+    weights: Mapping[str, float],
+    rarity: Mapping[str, float] | None,
+    index: FactoryIndex | None,
+    placement: str,
+) -> Candidate:
+    """`_candidate` for a factory that passed the screen: its window, placement and score."""
     window = sewing_window(spec, f)
     if window[1] < window[0]:
         return Candidate(f.id, f.name, REASON_NO_WINDOW, f"last sewing day {window[1]}")
+    days, window_free = place_counting(work, f.free, *window, placement=placement)
     if index is None:
-        days = place_forward(work, f.free, *window)
-        window_free = window_capacity = record = None
+        window_capacity = record = None
     else:
-        days, window_free = place_forward_counting(work, f.free, *window)
         window_capacity = index.window_capacity(f, *window)
         record = index.record(f)
     if days is None:
@@ -416,10 +509,236 @@ def _candidate(
             f.name,
             REASON_FULL,
             full_days_text(f.free, *window),
-            placeable_qty=_placeable_qty(spec, f),
+            placeable_qty=_placeable_qty(spec, f, window_free),
         )
     terms = score_terms(spec, f, days, window, rarity, record, window_capacity, window_free)
     return Candidate(f.id, f.name, None, "", weighted_score(terms, weights), terms, days, placeable_qty=spec.quantity)
+
+
+# Scores and terms are rounded to 4 decimals and the bound is computed in floats: this margin keeps
+# the bound a true upper bound of every rounded exact score.
+BOUND_SLACK = 1e-3
+TERM_NAMES = ("on_time", "quality", "price", "load", "acceptance", "response", "distance", "repeat", "scarcity")
+
+
+class _Group:
+    """Arrays over the capable factories of one (category, processes, fabric), in id order, for bounds."""
+
+    def __init__(
+        self,
+        states: list[FactoryState],
+        incapable: list[Candidate],
+        index: FactoryIndex,
+        category: str,
+        processes: frozenset[str],
+    ) -> None:
+        self.states = states
+        self.ids = np.array([f.id for f in states], dtype=np.int64)
+        self.ppm = np.array([float(f.price_per_minute) for f in states], dtype=np.float64)
+        self.min_qty = np.array([f.min_qty for f in states], dtype=np.int64)
+        self.max_qty = np.array([f.max_qty for f in states], dtype=np.int64)
+        records = np.array([index.record(f) for f in states], dtype=np.float64).reshape(len(states), 4)
+        self.on_time, self.quality, self.acceptance, self.response = (records[:, i] for i in range(4))
+        provinces: dict[str | None, int] = {}
+        self.province = np.array([provinces.setdefault(f.province, len(provinces)) for f in states], dtype=np.int64)
+        self.provinces = list(provinces)
+        extras: dict[frozenset[str], int] = {}
+        self.extra = np.array([extras.setdefault(f.processes - processes, len(extras)) for f in states], dtype=np.int64)
+        self.extras = list(extras)
+        # Every factory's slot in id order: the passed-over candidates of the others are filled in once,
+        # so a decision copies this list instead of sorting thousands of candidates.
+        self.template = index.category_template(category)
+        slot = index.slot
+        for c in incapable:
+            self.template[slot[c.factory_id]] = c
+        self.slots = [slot[f.id] for f in states]
+        self._below_min: dict[int, Candidate] = {}
+        # The i-th factory's `ranked_lower` candidate for when it is not scored (built on first use;
+        # its bound goes to `Decision.bounds`).
+        self.lower: list[Candidate | None] = [None] * len(states)
+
+    def below_min(self, i: int) -> Candidate:
+        """The (unchanging) `below_min_qty` candidate of the i-th factory, built on first use."""
+        c = self._below_min.get(i)
+        if c is None:
+            f = self.states[i]
+            c = self._below_min[i] = _make_candidate(f.id, f.name, REASON_BELOW_MIN, f"min {f.min_qty}")
+        return c
+
+
+def rank(
+    spec: OrderSpec,
+    factories: Iterable[FactoryState],
+    weights: Mapping[str, float] | None = None,
+    rarity: Mapping[str, float] | None = None,
+    placement: str = DEFAULT_PLACEMENT,
+    exact_top: int = 1,
+    bounds: dict[int, float] | None = None,
+) -> list[Candidate]:
+    """`evaluate`, by branch and bound: the same best `exact_top` eligible candidates, found without
+    placing and scoring every capable factory.
+
+    Every score term except `load` depends only on the factory and the order, and `load` after booking
+    is at most 1; so `static terms + load weight` bounds a factory's score before any placement. The
+    factories are evaluated exactly in order of that bound, and the search stops once `exact_top`
+    eligible candidates score above the next bound: no factory left can rank above them. Those left
+    are reported as `ranked_lower` (score 0, detail "not scored"), and their bounds are put in
+    `bounds` (factory id -> bound) when a dict is passed: one cached candidate per factory instead of
+    thousands of new ones per decision. When no factory can take the whole
+    order every capable factory is evaluated (the split needs their placeable quantities), so the
+    result is then exactly `evaluate`'s.
+    """
+    index = factories if isinstance(factories, FactoryIndex) else FactoryIndex(factories)
+    w = weights or DEFAULT_WEIGHTS
+    work = spec.work_minutes()
+    group = index.group(spec)
+    slots = group.template.copy()
+    excluded_ids = spec.excluded_factory_ids
+    for fid in excluded_ids:
+        # Screening checks `already tried` before everything else.
+        at = index.slot.get(fid)
+        if at is not None:
+            slots[at] = _make_candidate(fid, index.by_id[fid].name, REASON_ALREADY_TRIED, "")
+    eligible: list[Candidate] = []
+    states = group.states
+    if states:
+        q = spec.quantity
+        above = (group.max_qty < q) & (q > 0)
+        below = ~above & (group.min_qty > q)
+        ends = [_last_sewing_day(spec, p) for p in group.provinces]
+        no_window = np.array([e < spec.earliest_start for e in ends], dtype=bool)[group.province]
+        closed = above | below | no_window
+        if excluded_ids:
+            closed |= np.isin(group.ids, list(excluded_ids))
+        for i in np.flatnonzero(closed).tolist():
+            f = states[i]
+            if f.id in excluded_ids:
+                continue  # already filled in
+            if below[i]:
+                c = group.below_min(i)
+            elif above[i]:
+                c = _candidate(spec, f, work, w, rarity, index, placement)
+            else:
+                c = _make_candidate(f.id, f.name, REASON_NO_WINDOW, f"last sewing day {ends[group.province[i]]}")
+            slots[group.slots[i]] = c
+        positions = np.flatnonzero(~closed)
+        if positions.size:
+            bound_array = _score_bounds(spec, group, positions, w, rarity)
+            order = np.lexsort((group.ids[positions], -bound_array)).tolist()
+            bound = bound_array.tolist()
+            where = positions.tolist()
+            scores: list[float] = []  # exact scores of the eligible so far, best first
+            stop = len(order)
+            for k, j in enumerate(order):
+                if len(scores) >= exact_top and bound[j] < scores[exact_top - 1]:
+                    stop = k
+                    break
+                i = where[j]
+                c = _placed_candidate(spec, states[i], work, w, rarity, index, placement)
+                if c.reason is None:
+                    eligible.append(c)
+                    insort(scores, c.score, key=_negated)
+                slots[group.slots[i]] = c
+            if stop < len(order):
+                rest = order[stop:]
+                group_slots, lower = group.slots, group.lower
+                for j in rest:
+                    i = where[j]
+                    c = lower[i]
+                    if c is None:
+                        f = states[i]
+                        c = lower[i] = _make_candidate(f.id, f.name, REASON_RANKED_LOWER, "not scored: bound below")
+                    slots[group_slots[i]] = c
+                if bounds is not None:
+                    left = np.array(rest, dtype=np.int64)
+                    bounds.update(
+                        zip(group.ids[positions[left]].tolist(), np.round(bound_array[left], 4).tolist(), strict=True)
+                    )
+    eligible.sort(key=lambda c: (-c.score, c.factory_id))
+    eligible.extend([c for c in slots if c is not None and c.reason is not None])
+    return eligible
+
+
+def _make_candidate(factory_id: int, name: str, reason: str, detail: str, score: float = 0.0) -> Candidate:
+    """A passed-over `Candidate`, built without the frozen dataclass's per-field `__setattr__`.
+
+    `rank` makes thousands of these per decision at 10,000 factories; this is the same object
+    (equal, hashable, immutable through the public API) for a third of the cost.
+    """
+    c = object.__new__(Candidate)
+    c.__dict__.update(
+        factory_id=factory_id,
+        factory_name=name,
+        reason=reason,
+        detail=detail,
+        score=score,
+        terms=_NO_TERMS,
+        days=(),
+        placeable_qty=0,
+    )
+    return c
+
+
+_NO_TERMS: Mapping[str, float] = MappingProxyType({})
+
+
+def _negated(score: float) -> float:
+    return -score
+
+
+def _last_sewing_day(spec: OrderSpec, province: str | None) -> date:
+    """`sewing_window(spec, f)[1]` for a factory in `province` (the window depends on nothing else)."""
+    ship = shipping_days(province, spec.merchant_province)
+    return spec.due_date - timedelta(days=ship + spec.buffer_days + spec.post_sewing_days)
+
+
+def _score_bounds(
+    spec: OrderSpec,
+    group: _Group,
+    positions: np.ndarray,
+    weights: Mapping[str, float],
+    rarity: Mapping[str, float] | None,
+) -> np.ndarray:
+    """An upper bound of each factory's weighted score for `spec`: every term exact, `load` taken as 1."""
+    wt = {k: weights.get(k, 0.0) for k in TERM_NAMES}
+    total = sum(wt.values())
+    if total <= 0:
+        return np.full(positions.size, BOUND_SLACK)
+    quote = group.ppm[positions] * float(spec.minutes_per_piece)
+    target = float(spec.target_unit_price)
+    if target > 0:
+        price = np.maximum(0.0, 1.0 - 2.5 * np.maximum(0.0, (quote - target) / target))
+    else:
+        price = np.zeros(positions.size)
+    distance_by_province = np.array(
+        [max(0.0, 1.0 - (shipping_days(p, spec.merchant_province) - 1) / 4) for p in group.provinces]
+    )
+    distance = distance_by_province[group.province[positions]]
+    ids = group.ids[positions]
+    repeat = np.zeros(positions.size)
+    if spec.merchant_factory_ids:
+        repeat[np.isin(ids, list(spec.merchant_factory_ids))] = 0.4
+    if spec.repeat_factory_ids:
+        repeat[np.isin(ids, list(spec.repeat_factory_ids))] = 1.0
+    scarcity_by_extra = np.ones(len(group.extras))
+    if rarity:
+        for e, extra in enumerate(group.extras):
+            unused = [rarity.get(p, 1.0) for p in extra - spec.processes]
+            if unused:
+                scarcity_by_extra[e] = min(1.0, min(unused) / 0.25)
+    scarcity = scarcity_by_extra[group.extra[positions]]
+    score = (
+        wt["on_time"] * group.on_time[positions]
+        + wt["quality"] * np.clip(group.quality[positions], 0.0, 1.0)
+        + wt["price"] * price
+        + max(wt["load"], 0.0)  # load after booking is in [0, 1]
+        + wt["acceptance"] * group.acceptance[positions]
+        + wt["response"] * group.response[positions]
+        + wt["distance"] * distance
+        + wt["repeat"] * repeat
+        + wt["scarcity"] * scarcity
+    ) / total
+    return score + BOUND_SLACK
 
 
 class FactoryIndex:
@@ -443,10 +762,13 @@ class FactoryIndex:
             for category in f.categories:
                 self.by_category.setdefault(category, []).append(f)
         self._ordered = ordered
+        self.slot: dict[int, int] = {f.id: i for i, f in enumerate(ordered)}
         self._rejects: dict[str, list[Candidate]] = {}
         self._groups: dict[tuple[str, frozenset[str], str], tuple[list[FactoryState], list[Candidate]]] = {}
         self._records: dict[int, tuple[float, float, float, float]] = {}
-        self._capacity: dict[int, tuple[list[int], list[int]]] = {}
+        self._capacity: dict[int, tuple[dict[date, int], list[int], list[int]]] = {}
+        self._arrays: dict[tuple[str, frozenset[str], str], _Group] = {}
+        self._templates: dict[str, list[Candidate | None]] = {}
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.by_id.values())
@@ -464,15 +786,19 @@ class FactoryIndex:
         return rec
 
     def window_capacity(self, f: FactoryState, start: date, end: date) -> int:
-        """Capacity minutes in [start, end] from prefix sums over the factory's days (capacity is fixed)."""
+        """Capacity minutes in [start, end] from prefix sums over the factory's days.
+
+        Capacity is taken as fixed while `f.capacity` is the same dict; assign a new one to change it.
+        """
         prefix = self._capacity.get(f.id)
-        if prefix is None:
+        if prefix is None or prefix[0] is not f.capacity:
+            # Keyed on the calendar object: a caller that reloads capacity assigns a new dict.
             days = sorted(f.capacity)
             sums = [0]
             for d in days:
                 sums.append(sums[-1] + f.capacity[d])
-            prefix = self._capacity[f.id] = ([d.toordinal() for d in days], sums)
-        ordinals, sums = prefix
+            prefix = self._capacity[f.id] = (f.capacity, [d.toordinal() for d in days], sums)
+        _, ordinals, sums = prefix
         lo = bisect_left(ordinals, start.toordinal())
         hi = bisect_right(ordinals, end.toordinal())
         return sums[hi] - sums[lo] if hi > lo else 0
@@ -484,34 +810,43 @@ class FactoryIndex:
         if group is None:
             able: list[FactoryState] = []
             passed: list[Candidate] = []
-            probe = OrderSpec(
-                order_id=0,
-                merchant_id=0,
-                category=spec.category,
-                processes=spec.processes,
-                fabric=spec.fabric,
-                quantity=0,
-                sizes={},
-                minutes_per_piece=Decimal(0),
-                target_unit_price=Decimal(0),
-                earliest_start=spec.earliest_start,
-                due_date=spec.due_date,
-            )
+            # The capability part of `screen_capability`, without the quantity checks (made per order).
+            needed, fabric = spec.processes, spec.fabric
             for f in self.by_category.get(spec.category, ()):
-                screened = screen_capability(probe, f, quantity=max(f.min_qty, 0))
-                if screened is None or screened[0] in (REASON_ABOVE_MAX, REASON_BELOW_MIN):
-                    able.append(f)
+                if not needed <= f.processes:
+                    missing = ",".join(sorted(needed - f.processes))
+                    passed.append(_make_candidate(f.id, f.name, REASON_PROCESS, missing))
+                elif fabric not in f.fabrics:
+                    passed.append(_make_candidate(f.id, f.name, REASON_FABRIC, fabric))
                 else:
-                    passed.append(Candidate(f.id, f.name, screened[0], screened[1]))
+                    able.append(f)
             group = self._groups[key] = (able, passed)
         return group
+
+    def group(self, spec: OrderSpec) -> _Group:
+        """The capable factories of `capable(spec)` as arrays, for score bounds (built once per key)."""
+        key = (spec.category, spec.processes, spec.fabric)
+        group = self._arrays.get(key)
+        if group is None:
+            able, incapable = self.capable(spec)
+            group = self._arrays[key] = _Group(able, incapable, self, spec.category, spec.processes)
+        return group
+
+    def category_template(self, category: str) -> list[Candidate | None]:
+        """A new list with a slot per factory (id order): `no_category` candidates filled in, the rest None."""
+        template = self._templates.get(category)
+        if template is None:
+            template = self._templates[category] = [None] * len(self._ordered)
+            for c in self.category_rejects(category):
+                template[self.slot[c.factory_id]] = c
+        return template.copy()
 
     def category_rejects(self, category: str) -> list[Candidate]:
         """`no_category` candidates of every factory not making `category`, in id order."""
         rejects = self._rejects.get(category)
         if rejects is None:
             rejects = [
-                Candidate(f.id, f.name, REASON_CATEGORY, category)
+                _make_candidate(f.id, f.name, REASON_CATEGORY, category)
                 for f in self._ordered
                 if category not in f.categories
             ]
@@ -524,6 +859,7 @@ def _evaluate_indexed(
     index: FactoryIndex,
     weights: Mapping[str, float] | None,
     rarity: Mapping[str, float] | None,
+    placement: str = DEFAULT_PLACEMENT,
 ) -> list[Candidate]:
     w = weights or DEFAULT_WEIGHTS
     work = spec.work_minutes()
@@ -531,7 +867,7 @@ def _evaluate_indexed(
     passed: list[Candidate] = []
     able, incapable = index.capable(spec)
     for f in able:
-        c = _candidate(spec, f, work, w, rarity, index)
+        c = _candidate(spec, f, work, w, rarity, index, placement)
         (eligible if c.reason is None else passed).append(c)
     rejects = index.category_rejects(spec.category) + incapable
     excluded = spec.excluded_factory_ids
@@ -553,12 +889,13 @@ def _factory_id_of(c: Candidate) -> int:
     return c.factory_id
 
 
-def _placeable_qty(spec: OrderSpec, f: FactoryState) -> int:
+def _placeable_qty(spec: OrderSpec, f: FactoryState, window_free: int | None = None) -> int:
     """How many pieces `f` could take of this order within its window and limits (0 if below its minimum)."""
     start, end = sewing_window(spec, f)
     if end < start or spec.minutes_per_piece <= 0:
         return 0
-    pieces = int(Decimal(free_in_window(f.free, start, end)) / spec.minutes_per_piece)
+    free = free_in_window(f.free, start, end) if window_free is None else window_free
+    pieces = int(Decimal(free) / spec.minutes_per_piece)
     q = min(pieces, f.max_qty, spec.quantity)
     return q if q >= f.min_qty else 0
 
@@ -569,16 +906,24 @@ def decide(
     weights: Mapping[str, float] | None = None,
     rarity: Mapping[str, float] | None = None,
     allow_split: bool = True,
+    placement: str = DEFAULT_PLACEMENT,
+    exact_top: int = 1,
 ) -> Decision:
-    """Choose where the order goes: the best single factory, else a split over the fewest factories."""
-    facs = factories.by_id if isinstance(factories, FactoryIndex) else {f.id: f for f in factories}
-    candidates = evaluate(spec, factories if isinstance(factories, FactoryIndex) else facs.values(), weights, rarity)
-    best = next((c for c in candidates if c.eligible), None)
+    """Choose where the order goes: the best single factory, else a split over the fewest factories.
+
+    The choice is `evaluate`'s best candidate, found by `rank` (branch and bound); `exact_top` > 1
+    also scores the runners-up exactly (parallel offers need their plans). Pass a `FactoryIndex` to
+    decide repeatedly over the same market without re-indexing it.
+    """
+    index = factories if isinstance(factories, FactoryIndex) else FactoryIndex(factories)
+    bounds: dict[int, float] = {}
+    candidates = rank(spec, index, weights, rarity, placement, exact_top, bounds)
+    best = candidates[0] if candidates and candidates[0].eligible else None
     if best is not None:
         share = Share(best.factory_id, spec.quantity, dict(spec.sizes), best.days)
-        return Decision(tuple(candidates), (share,))
+        return Decision(tuple(candidates), (share,), bounds=bounds)
     if allow_split:
-        shares = plan_split(spec, candidates, facs, weights, rarity)
+        shares = plan_split(spec, candidates, index.by_id, weights, rarity, placement)
         if shares:
             return Decision(tuple(candidates), tuple(shares))
     return Decision(tuple(candidates), (), reason=unmatched_reason(candidates))
@@ -590,6 +935,7 @@ def plan_split(
     factories: Mapping[int, FactoryState],
     weights: Mapping[str, float] | None = None,
     rarity: Mapping[str, float] | None = None,
+    placement: str = DEFAULT_PLACEMENT,
 ) -> list[Share]:
     """Split over the fewest capable factories: largest placeable share first, each within min/max.
 
@@ -623,7 +969,7 @@ def plan_split(
     shares: list[Share] = []
     for (factory_id, qty), sizes in zip(quantities, size_parts, strict=True):
         f = factories[factory_id]
-        days = place_forward(spec.work_minutes(qty), f.free, *sewing_window(spec, f))
+        days = place(spec.work_minutes(qty), f.free, *sewing_window(spec, f), placement=placement)
         if days is None:
             return []
         shares.append(Share(factory_id, qty, sizes, days))

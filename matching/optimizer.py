@@ -16,9 +16,10 @@ Minutes per day are continuous in the model; the integer day plan of each factor
 by earliest-deadline-first, which is exact for preemptive work with release and due days (Horn 1974),
 so the model's capacity check and the plan agree.
 
-The solver runs under a hard time limit. The greedy plan (`engine.decide` in sequence, as the
-streaming matcher would do) is computed first and kept when the solver has no better answer in
-time, so the batch path is never worse than the streaming one and never late. Pure Python +
+The whole call runs under a hard time limit. The greedy plan (`engine.decide` in sequence, as the
+streaming matcher would do) is computed first, within half the limit, and kept when the solver has
+no better answer in time; the model build stops at the deadline and the solver gets what is left.
+Orders the greedy pass had no time for are left out of the plan for the caller to decide alone. Pure Python +
 OR-tools, no ORM: the service layer builds the snapshots, as for `engine.decide`.
 """
 
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from ortools.linear_solver import pywraplp
@@ -42,6 +43,8 @@ PATH_EMPTY = "empty"  # nothing to place
 SHARE_COST = 0.05
 # Share of the time left that the solver may use; the rest covers model build and reading the plan.
 SOLVER_SHARE_OF_LIMIT = 0.7
+# Share of the limit the greedy plan (the fallback and the solver's hint) may use.
+GREEDY_SHARE_OF_LIMIT = 0.5
 
 
 class BatchPlan(dict[int, list[Share]]):
@@ -91,26 +94,28 @@ def static_score(
 
 def candidate_pairs(
     specs: Sequence[OrderSpec],
-    factories: Mapping[int, FactoryState],
+    factories: Mapping[int, FactoryState] | engine.FactoryIndex,
     weights: Mapping[str, float] | None = None,
     rarity: Mapping[str, float] | None = None,
     deadline: float | None = None,
 ) -> list[_Pair] | None:
     """Every (order, factory) that could hold a share within the factory's limits and window.
 
-    None when `deadline` (a `time.perf_counter()` value) passes first.
+    None when `deadline` (a `time.perf_counter()` value) passes first. Only the factories making the
+    order's category, processes and fabric are looked at (`FactoryIndex.capable`).
     """
+    index = factories if isinstance(factories, engine.FactoryIndex) else engine.FactoryIndex(factories.values())
     pairs: list[_Pair] = []
     for i, spec in enumerate(specs):
         if deadline is not None and time.perf_counter() > deadline:
             return None
         if spec.quantity <= 0 or spec.minutes_per_piece <= 0:
             continue
-        for f in factories.values():
-            screened = engine.screen_capability(spec, f)
-            if screened is not None and screened[0] not in (engine.REASON_ABOVE_MAX,):
-                continue
-            if f.min_qty > spec.quantity:
+        able, _ = index.capable(spec)
+        for n, f in enumerate(able):
+            if deadline is not None and n % 256 == 255 and time.perf_counter() > deadline:
+                return None
+            if f.id in spec.excluded_factory_ids or f.min_qty > spec.quantity:
                 continue
             start, end = engine.sewing_window(spec, f)
             days = [d for d, m in sorted(f.free.items()) if start <= d <= end and m > 0]
@@ -126,20 +131,29 @@ def candidate_pairs(
             pairs.append(
                 _Pair(i, f.id, days, max(f.min_qty, 1), hi, static_score(spec, f, weights, rarity), (start, end))
             )
+    pairs.sort(key=lambda p: (p.order, p.factory_id))
     return pairs
 
 
 def edf_days(
-    jobs: Sequence[tuple[int, int, date, date]], free: Mapping[date, int]
+    jobs: Sequence[tuple[int, int, date, date]],
+    free: Mapping[date, int],
+    placement: str = engine.PLACEMENT_ASAP,
 ) -> dict[int, tuple[tuple[date, int], ...]] | None:
     """Integer minutes per day for jobs (key, minutes, first day, last day) on one factory, or None.
 
-    Earliest deadline first: each day's free minutes go to the available job due soonest.
+    ASAP: earliest deadline first, each day's free minutes go to the available job due soonest.
+    ALAP: the mirror image (latest release first, walking back from the last day), which books
+    every job as late as the others allow; both are exact for this preemptive problem.
     """
     left = {key: minutes for key, minutes, _, _ in jobs if minutes > 0}
     booked: dict[int, list[tuple[date, int]]] = {key: [] for key, _, _, _ in jobs}
-    by_due = sorted(jobs, key=lambda j: (j[3], j[2], j[0]))
-    for day in sorted(free):
+    backward = placement == engine.PLACEMENT_ALAP
+    if backward:
+        by_due = sorted(jobs, key=lambda j: (-j[2].toordinal(), -j[3].toordinal(), j[0]))
+    else:
+        by_due = sorted(jobs, key=lambda j: (j[3], j[2], j[0]))
+    for day in sorted(free, reverse=backward):
         room = free[day]
         for key, _, first, last in by_due:
             if room <= 0:
@@ -152,29 +166,42 @@ def edf_days(
             room -= take
     if any(v > 0 for v in left.values()):
         return None
+    if backward:
+        return {key: tuple(reversed(days)) for key, days in booked.items()}
     return {key: tuple(days) for key, days in booked.items()}
 
 
 def greedy_plan(
     specs: Sequence[OrderSpec],
-    factories: Mapping[int, FactoryState],
+    factories: Mapping[int, FactoryState] | engine.FactoryIndex,
     weights: Mapping[str, float] | None = None,
     rarity: Mapping[str, float] | None = None,
+    deadline: float | None = None,
+    placement: str = engine.DEFAULT_PLACEMENT,
 ) -> dict[int, list[Share]]:
-    """`engine.decide` for each order in turn, booking on private copies of the factories it touches."""
-    local = dict(factories)
-    copied: set[int] = set()
+    """`engine.decide` for each order in turn, as the streaming matcher would, without changing `factories`.
+
+    Each decision is booked on the factories' free minutes so the next order sees it, and every
+    booking is undone before returning. With `deadline` (a `time.perf_counter()` value) the orders
+    not decided by then are left out of the plan (the caller decides them alone later).
+    """
+    index = factories if isinstance(factories, engine.FactoryIndex) else engine.FactoryIndex(factories.values())
     plan: dict[int, list[Share]] = {}
-    for spec in specs:
-        decision = engine.decide(spec, local.values(), weights, rarity)
-        if decision.placed:
-            plan[spec.order_id] = list(decision.shares)
-            for share in decision.shares:
-                if share.factory_id not in copied:
-                    f = local[share.factory_id]
-                    local[share.factory_id] = replace(f, free=dict(f.free))
-                    copied.add(share.factory_id)
-            apply_shares(local, decision.shares)
+    booked: list[Share] = []
+    try:
+        for spec in specs:
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+            decision = engine.decide(spec, index, weights, rarity, placement=placement)
+            if decision.placed:
+                plan[spec.order_id] = list(decision.shares)
+                apply_shares(index.by_id, decision.shares)
+                booked.extend(decision.shares)
+    finally:
+        for share in booked:
+            free = index.by_id[share.factory_id].free
+            for day, minutes in share.days:
+                free[day] = free.get(day, 0) + minutes
     return plan
 
 
@@ -210,25 +237,34 @@ def _epsilon(specs: Sequence[OrderSpec]) -> float:
 
 def assign_batch(
     specs: Sequence[OrderSpec],
-    factories: Mapping[int, FactoryState] | Sequence[FactoryState],
+    factories: Mapping[int, FactoryState] | Sequence[FactoryState] | engine.FactoryIndex,
     weights: Mapping[str, float] | None = None,
     time_limit_s: float = 1.0,
     rarity: Mapping[str, float] | None = None,
     solver_name: str = "SCIP",
+    placement: str = engine.DEFAULT_PLACEMENT,
 ) -> BatchPlan:
     """Place a micro-batch together: most pieces on time first, best score second, within `time_limit_s`.
 
     Does not change `factories`: the caller books the returned shares. Falls back to the greedy plan
-    (`engine.decide` in sequence) when the solver cannot finish or does no better.
+    (`engine.decide` in sequence) when the solver cannot finish or does no better. The limit is hard
+    for everything done here: the greedy plan gets at most GREEDY_SHARE_OF_LIMIT of it (orders it
+    had no time for are left out, for the caller to decide alone), the model build stops at the
+    deadline, and the solver is given what is left.
     """
     started = time.perf_counter()
-    facs = factories if isinstance(factories, Mapping) else {f.id: f for f in factories}
+    if isinstance(factories, engine.FactoryIndex):
+        index = factories
+    else:
+        states = factories.values() if isinstance(factories, Mapping) else factories
+        index = engine.FactoryIndex(states)
+    facs = index.by_id
     specs = list(specs)
     if not specs:
         return BatchPlan(PATH_EMPTY)
     deadline = started + time_limit_s
-    greedy = greedy_plan(specs, facs, weights, rarity)
-    pairs = candidate_pairs(specs, facs, weights, rarity, deadline)
+    greedy = greedy_plan(specs, index, weights, rarity, started + time_limit_s * GREEDY_SHARE_OF_LIMIT, placement)
+    pairs = candidate_pairs(specs, index, weights, rarity, deadline)
     if pairs is None:
         # Out of time before the model was even built: the greedy plan, as the streaming matcher would do.
         plan = BatchPlan(PATH_GREEDY, "no_time")
@@ -239,8 +275,8 @@ def assign_batch(
     greedy_obj = plan_objective(specs, greedy, scores)
 
     # The solver's own limit is checked between its steps and overshoots a little: keep a margin.
-    budget = (time_limit_s - (time.perf_counter() - started)) * SOLVER_SHARE_OF_LIMIT
-    result = solve(specs, facs, pairs, budget, greedy, solver_name)
+    budget = (deadline - time.perf_counter()) * SOLVER_SHARE_OF_LIMIT
+    result = solve(specs, facs, pairs, budget, greedy, solver_name, placement=placement, deadline=deadline)
     solved = result[0] if result is not None else None
     if result is not None and solved is not None and plan_objective(specs, solved, scores) > greedy_obj + 1e-9:
         plan = BatchPlan(PATH_SOLVER, result[1], plan_objective(specs, solved, scores), result[2])
@@ -263,10 +299,14 @@ def solve(
     hint: Mapping[int, Sequence[Share]] | None = None,
     solver_name: str = "SCIP",
     relax: bool = False,
+    placement: str = engine.DEFAULT_PLACEMENT,
+    deadline: float | None = None,
 ) -> tuple[dict[int, list[Share]] | None, str, float | None] | None:
     """Build and solve the model; (plan or None, status, bound), or None when there was no time to try.
 
     With `relax=True` the integrality is dropped and only the bound (the LP optimum) is meaningful.
+    With `deadline` (a `time.perf_counter()` value) the model build gives up when it passes, and the
+    solver's limit is cut to what is left of it.
     """
     if time_limit_s <= 0.01 or not pairs:
         return None
@@ -284,6 +324,8 @@ def solve(
     for i, spec in enumerate(specs):
         objective.SetCoefficient(z[i], spec.quantity)
     for k, p in enumerate(pairs):
+        if deadline is not None and k % 200 == 199 and time.perf_counter() > deadline:
+            return None
         spec = specs[p.order]
         xk = cat(0, p.hi, f"x{k}")
         yk = cat(0, 1, f"y{k}")
@@ -316,6 +358,10 @@ def solve(
 
     if hint and not relax:
         _set_hint(solver, specs, pairs, hint, z, x, y)
+    if deadline is not None:
+        time_limit_s = min(time_limit_s, (deadline - time.perf_counter()) * SOLVER_SHARE_OF_LIMIT)
+        if time_limit_s <= 0.01:
+            return None
     solver.SetTimeLimit(max(1, int(time_limit_s * 1000)))
     status = solver.Solve()
     names = {
@@ -330,7 +376,7 @@ def solve(
     bound = objective.Value() if relax else objective.BestBound()
     if relax:
         return None, status_name, bound
-    return _read_plan(specs, factories, pairs, z, x), status_name, bound
+    return _read_plan(specs, factories, pairs, z, x, placement), status_name, bound
 
 
 def _set_hint(solver, specs, pairs, hint, z, x, y) -> None:  # type: ignore[no-untyped-def]
@@ -352,6 +398,7 @@ def _read_plan(
     pairs: Sequence[_Pair],
     z: list,
     x: list,
+    placement: str = engine.DEFAULT_PLACEMENT,
 ) -> dict[int, list[Share]] | None:
     """Turn the solution into shares with integer day plans; None if it does not check out."""
     chosen: dict[int, list[tuple[int, int]]] = {}  # order index -> [(pair index, qty)]
@@ -372,7 +419,7 @@ def _read_plan(
             jobs.setdefault(p.factory_id, []).append((k, specs[i].work_minutes(q), *p.window))
     days: dict[int, tuple[tuple[date, int], ...]] = {}
     for fid, fjobs in jobs.items():
-        placed = edf_days(fjobs, {d: m for d, m in factories[fid].free.items() if m > 0})
+        placed = edf_days(fjobs, {d: m for d, m in factories[fid].free.items() if m > 0}, placement)
         if placed is None:
             return None
         days.update(placed)

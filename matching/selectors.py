@@ -1,16 +1,22 @@
 """Reads for the engine: a snapshot of the market (capabilities, limits, record, free minutes per day).
 
 A handful of flat queries (values_list, no model instances) so that a decision over thousands of
-factories stays cheap; capacity rows are only read for factories that pass the capability screen.
+factories stays cheap. The factories' profiles and capabilities are kept per process (per thread)
+in an `engine.FactoryIndex`, re-read when a one-query fingerprint changes; capacity rows are read
+fresh for every decision, and only for the factories that pass the capability screen.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import QuerySet
 
 from factories.models import CapacityDay, Factory, FactoryStatus
@@ -22,11 +28,15 @@ from orders.models import Order
 
 @dataclass(frozen=True)
 class Market:
-    """A snapshot of the market: all active factories, the capable subset (capacity loaded), rarity."""
+    """A snapshot of the market: all active factories, the capable subset (capacity loaded), rarity.
+
+    `index` is the `engine.FactoryIndex` over `states` (the same objects), for `engine.decide`.
+    """
 
     states: dict[int, FactoryState]
     capable: dict[int, FactoryState]
     rarity: dict[str, float]
+    index: engine.FactoryIndex | None = None
 
 
 CAPABILITY_REASONS = {engine.REASON_CATEGORY, engine.REASON_PROCESS, engine.REASON_FABRIC, engine.REASON_ALREADY_TRIED}
@@ -99,7 +109,10 @@ def active_factory_states(*, factory_ids: list[int] | None = None) -> dict[int, 
 
 
 def load_capacity(states: dict[int, FactoryState], *, start: date, end: date) -> None:
-    """Fill each state's capacity and free minutes per day in [start, end]; missing rows use the standard day."""
+    """Fill each state's capacity and free minutes per day in [start, end]; missing rows use the standard day.
+
+    Each state gets new `capacity` and `free` dicts (the engine's index keys its cached sums on them).
+    """
     if end < start or not states:
         return
     stored: dict[int, dict[date, tuple[int, int]]] = defaultdict(dict)
@@ -108,37 +121,109 @@ def load_capacity(states: dict[int, FactoryState], *, start: date, end: date) ->
     ).values_list("factory_id", "day", "capacity_minutes", "reserved_minutes"):
         stored[fid][day] = (cap, reserved)
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    weekdays = [str(d.isoweekday()) for d in days]
     for fid, state in states.items():
         rows = stored.get(fid, {})
-        for d in days:
-            standard = state.standard_minutes if str(d.isoweekday()) in state.working_weekdays else 0
+        capacity: dict[date, int] = {}
+        free: dict[date, int] = {}
+        for d, weekday in zip(days, weekdays, strict=True):
+            standard = state.standard_minutes if weekday in state.working_weekdays else 0
             cap, reserved = rows.get(d, (standard, 0))
-            state.capacity[d] = cap
-            state.free[d] = max(0, cap - reserved)
+            capacity[d] = cap
+            free[d] = max(0, cap - reserved)
+        state.capacity = capacity
+        state.free = free
 
 
 def market_for_orders(specs: Sequence[OrderSpec]) -> Market:
     """Every active factory, with capacity loaded for those capable of at least one of `specs`.
 
     Screened-out factories stay in `states` (without capacity) so the explanation can count them.
+    Capabilities, limits and records come from this process's snapshot (`market_snapshot`); the
+    free minutes of the capable factories are read from the database on every call.
     """
-    states = active_factory_states()
-    rarity = engine.capability_rarity(states.values())
-    capable = {
-        fid: s
-        for fid, s in states.items()
-        if any((engine.screen_capability(spec, s) or ("", ""))[0] not in CAPABILITY_REASONS for spec in specs)
-    }
+    snapshot = market_snapshot()
+    index = snapshot.index
+    capable: dict[int, FactoryState] = {}
+    for spec in specs:
+        for f in index.capable(spec)[0]:
+            if f.id not in spec.excluded_factory_ids:
+                capable[f.id] = f
     if specs:
         # Ship-by is at most a few days before the due date; one read covers every window.
         load_capacity(capable, start=min(s.earliest_start for s in specs), end=max(s.due_date for s in specs))
-    return Market(states, capable, rarity)
+    return Market(index.by_id, capable, snapshot.rarity, index)
 
 
 def market_for_order(spec: OrderSpec) -> tuple[dict[int, FactoryState], dict[str, float]]:
     """`market_for_orders` for one order: (states, rarity)."""
     market = market_for_orders([spec])
     return market.states, market.rarity
+
+
+@dataclass
+class MarketSnapshot:
+    """This process's view of the active factories (capabilities, limits, records) and its index."""
+
+    version: tuple[object, ...]
+    built_at: float
+    index: engine.FactoryIndex
+    rarity: dict[str, float]
+
+
+_local = threading.local()
+
+# One round trip: changes to the set of active factories, to any factory saved (profile, status,
+# pause) and to the capability tables. Record counters moved by F() updates do not save the row;
+# they are picked up when the snapshot is older than MATCHING_SNAPSHOT_MAX_AGE_SECONDS.
+_VERSION_SQL = """
+SELECT
+  (SELECT count(*) FROM {factory} WHERE status = %s),
+  (SELECT coalesce(sum(id), 0) FROM {factory} WHERE status = %s),
+  (SELECT max(updated_at) FROM {factory}),
+  (SELECT count(*) FROM {categories}),
+  (SELECT count(*) FROM {processes}),
+  (SELECT count(*) FROM {fabrics})
+"""
+
+
+def market_version() -> tuple[object, ...]:
+    """A cheap fingerprint of the factories' capabilities: it changes whenever a snapshot would."""
+    sql = _VERSION_SQL.format(
+        factory=Factory._meta.db_table,
+        categories=Factory.categories.through._meta.db_table,
+        processes=Factory.processes.through._meta.db_table,
+        fabrics=Factory.fabrics.through._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [FactoryStatus.ACTIVE, FactoryStatus.ACTIVE])
+        row = cursor.fetchone()
+    return (connection.settings_dict["NAME"], *row)
+
+
+def market_snapshot() -> MarketSnapshot:
+    """The active factories as this thread last read them, re-read when the fingerprint changed or it aged.
+
+    Reading every active factory's profile and capabilities costs tens of milliseconds at 10,000
+    factories; the fingerprint costs one short query. Per thread, because a decision books on the
+    snapshot's free minutes and threads must not share that scratch state.
+    """
+    max_age = float(getattr(settings, "MATCHING_SNAPSHOT_MAX_AGE_SECONDS", 30.0))
+    version = market_version()
+    snapshot: MarketSnapshot | None = getattr(_local, "snapshot", None)
+    now = time.monotonic()
+    if snapshot is None or snapshot.version != version or now - snapshot.built_at > max_age:
+        states = active_factory_states()
+        snapshot = MarketSnapshot(
+            version, now, engine.FactoryIndex(states.values()), engine.capability_rarity(states.values())
+        )
+        _local.snapshot = snapshot
+    return snapshot
+
+
+def market_snapshot_clear() -> None:
+    """Forget this thread's snapshot (the next decision re-reads every factory)."""
+    _local.snapshot = None
 
 
 def order_match_runs(*, order: Order) -> QuerySet[MatchRun]:

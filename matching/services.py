@@ -150,15 +150,35 @@ def order_match(*, order_id: int, trigger: str = "task") -> MatchRun | None:
         work = open_work(locked[0]) if locked else None
         if work is None:
             return None
-        states, rarity = selectors.market_for_order(work.spec)
-        decision = engine.decide(work.spec, states.values(), settings.MATCHING_WEIGHTS, rarity)
-        return place_decision(work, decision, states, rarity, trigger=trigger, started=started)
+        market = selectors.market_for_orders([work.spec])
+        decision = decide(work.spec, market)
+        return place_decision(
+            work, decision, market.index or market.states, market.rarity, trigger=trigger, started=started
+        )
+
+
+def placement() -> str:
+    """Where an order's minutes go in its window: `alap` (the default) or `asap` (MATCHING_PLACEMENT)."""
+    value = getattr(settings, "MATCHING_PLACEMENT", engine.DEFAULT_PLACEMENT)
+    return value if value in engine.PLACEMENTS else engine.DEFAULT_PLACEMENT
+
+
+def decide(spec: engine.OrderSpec, market: selectors.Market) -> engine.Decision:
+    """`engine.decide` with this deployment's weights and placement, on the market's index.
+
+    Parallel offers go to the top k eligible factories, so those are scored exactly too.
+    """
+    exact_top = settings.MATCHING_PARALLEL_OFFERS if settings.MATCHING_OFFER_STRATEGY == "parallel" else 1
+    factories = market.index if market.index is not None else market.states.values()
+    return engine.decide(
+        spec, factories, settings.MATCHING_WEIGHTS, market.rarity, placement=placement(), exact_top=exact_top
+    )
 
 
 def place_decision(
     work: OpenWork,
     decision: engine.Decision,
-    states: dict[int, engine.FactoryState],
+    states: dict[int, engine.FactoryState] | engine.FactoryIndex,
     rarity: dict[str, float],
     *,
     trigger: str,
@@ -171,6 +191,8 @@ def place_decision(
     """
     order, spec = work.order, work.spec
     weights = settings.MATCHING_WEIGHTS
+    by_id = states.by_id if isinstance(states, engine.FactoryIndex) else states
+    exact_top = settings.MATCHING_PARALLEL_OFFERS if settings.MATCHING_OFFER_STRATEGY == "parallel" else 1
     raced: list[engine.Candidate] = []
     created: list[Allocation] = []
     for _ in range(MAX_RACE_RETRIES):
@@ -184,15 +206,24 @@ def place_decision(
             # Another worker booked these days between our read and our lock: re-read them.
             touched = [s.factory_id for s in decision.shares]
             raced.extend(c for c in decision.candidates if c.factory_id in touched)
-            fresh = selectors.active_factory_states(factory_ids=touched)
-            selectors.load_capacity(fresh, start=spec.earliest_start, end=spec.due_date)
-            states.update(fresh)
-            decision = engine.decide(spec, states.values(), weights, rarity)
+            if isinstance(states, engine.FactoryIndex):
+                # The index keeps the states' profiles; only their free minutes are re-read.
+                selectors.load_capacity(
+                    {fid: by_id[fid] for fid in touched if fid in by_id}, start=spec.earliest_start, end=spec.due_date
+                )
+                decision = engine.decide(spec, states, weights, rarity, placement=placement(), exact_top=exact_top)
+            else:
+                fresh = selectors.active_factory_states(factory_ids=touched)
+                selectors.load_capacity(fresh, start=spec.earliest_start, end=spec.due_date)
+                states.update(fresh)
+                decision = engine.decide(
+                    spec, states.values(), weights, rarity, placement=placement(), exact_top=exact_top
+                )
     run = _record_run(order, trigger, decision, created, raced, started)
     if created:
         # Keep the caller's snapshot true for the next order of a batch.
         for share in decision.shares:
-            state = states.get(share.factory_id)
+            state = by_id.get(share.factory_id)
             if state is not None:
                 for day, minutes in share.days:
                     state.free[day] = state.free.get(day, 0) - minutes
@@ -299,8 +330,9 @@ def _record_run(
             status, reason = "passed", engine.REASON_RANKED_LOWER
         else:
             status, reason = "passed", c.reason or ""
-        if c.eligible and len(rows) >= top and status != "chosen":
+        if (c.eligible or c.reason == engine.REASON_RANKED_LOWER) and len(rows) >= top and status != "chosen":
             continue
+        score = decision.bounds.get(c.factory_id, c.score) if c.reason == engine.REASON_RANKED_LOWER else c.score
         rows.append(
             {
                 "factory_id": c.factory_id,
@@ -309,7 +341,7 @@ def _record_run(
                 "reason": reason,
                 "reason_text": engine.REASON_TEXT.get(reason, ""),
                 "detail": c.detail,
-                "score": c.score,
+                "score": score,
                 "terms": dict(c.terms),
                 "days": [[d.isoformat(), m] for d, m in c.days],
                 "placeable_qty": c.placeable_qty,
@@ -328,9 +360,11 @@ def _record_run(
         for a in created
     ]
     counts = engine.reason_counts(c for c in decision.candidates if c.factory_id not in chosen)
+    # Eligible but not chosen, plus those not scored because their bound was already lower.
     ranked_lower = sum(1 for c in decision.candidates if c.eligible and c.factory_id not in chosen)
     if ranked_lower:
-        counts[engine.REASON_RANKED_LOWER] = ranked_lower
+        counts[engine.REASON_RANKED_LOWER] = counts.get(engine.REASON_RANKED_LOWER, 0) + ranked_lower
+        counts = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     if created:
         names = ", ".join(f"{a.factory.name} ({a.quantity} pcs)" for a in created)
         summary = f"Offered to {names}; {len(decision.candidates)} factories considered."

@@ -60,14 +60,25 @@ def test_assign_batch_does_not_book_on_the_callers_factories():
     assert {fid: f.free for fid, f in factories.items()} == before
 
 
-def test_time_limit_too_short_falls_back_to_the_greedy_plan():
+def test_no_time_at_all_plans_nothing_and_leaves_every_order_to_the_caller():
+    # The limit is hard for the greedy fallback too: with no time, no order is decided here (the
+    # caller, `matching.batch`, decides the orders left out one by one).
     specs, factories = scarcity_case()
 
     plan = optimizer.assign_batch(specs, factories, time_limit_s=0)
 
     assert plan.path == optimizer.PATH_GREEDY
     assert plan.status == "no_time"
-    assert dict(plan) == optimizer.greedy_plan(specs, factories)
+    assert dict(plan) == {}
+
+
+def test_greedy_plan_cut_by_its_deadline_is_a_prefix_of_the_full_greedy_plan():
+    specs, factories = scarcity_case()
+    full = optimizer.greedy_plan(specs, factories)
+
+    assert optimizer.greedy_plan(specs, factories, deadline=0.0) == {}
+    assert optimizer.greedy_plan(specs, factories, deadline=float("inf")) == full
+    assert {fid: dict(f.free) for fid, f in factories.items()} == {fid: dict(f.free) for fid, f in scarcity_case()[1].items()}
 
 
 def test_split_case_is_placed_within_min_max_with_sizes_kept():
