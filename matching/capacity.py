@@ -86,10 +86,17 @@ def capacity_reserve(*, allocation: Allocation, days: Sequence[tuple[date, int]]
     return sum(m for _, m in wanted)
 
 
-def capacity_release(*, allocation: Allocation) -> int:
-    """Give back every minute `allocation` holds. Idempotent: a second call finds nothing to release."""
+def capacity_release(*, allocation: Allocation, from_day: date | None = None) -> int:
+    """Give back the minutes `allocation` holds (only on `from_day` and later, if given).
+
+    Idempotent: a second call finds nothing to release. Days before `from_day` stay booked: those
+    minutes were worked.
+    """
     with transaction.atomic():
-        reservations = list(Reservation.objects.select_for_update().filter(allocation=allocation).order_by("day"))
+        held = Reservation.objects.select_for_update().filter(allocation=allocation)
+        if from_day is not None:
+            held = held.filter(day__gte=from_day)
+        reservations = list(held.order_by("day"))
         if not reservations:
             return 0
         rows = {

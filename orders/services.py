@@ -285,6 +285,11 @@ def order_cancel(*, order_id: int, actor: User | None = None, reason: str = "") 
 
     with transaction.atomic():
         order = order_lock(order_id)
+        started = order.allocations.filter(
+            status__in=[AllocationStatus.IN_PRODUCTION, AllocationStatus.SHIPPED, AllocationStatus.DELIVERED]
+        )
+        if started.exists():
+            raise IllegalTransition("Part of this order is already in production; it cannot be cancelled.")
         order_transition(order=order, to_status=OrderStatus.CANCELLED, actor=actor, message=reason or "Cancelled.")
         for allocation in (
             Allocation.objects.select_for_update()
@@ -299,6 +304,50 @@ def order_cancel(*, order_id: int, actor: User | None = None, reason: str = "") 
             allocation_transition(allocation=allocation, to_status=target, actor=actor, message="Order cancelled.")
             capacity_release(allocation=allocation)
     return order
+
+
+def allocation_reroute_rest(*, allocation_id: int, keep_quantity: int, reason: str, actor: User | None = None) -> int:
+    """Move the unmade rest of an in-production share to another factory; returns the pieces re-routed.
+
+    The factory keeps `keep_quantity` pieces (what it has finished; 0 withdraws the share), its sewing
+    minutes from tomorrow on are released, and the order goes back to matching for the rest, which the
+    engine places like any open quantity (the late factory is excluded: it already holds a share).
+    """
+    from matching.capacity import capacity_release
+
+    with transaction.atomic():
+        order_id = Allocation.objects.filter(pk=allocation_id).values_list("order_id", flat=True).get()
+        order = order_lock(order_id)
+        allocation = Allocation.objects.select_for_update(of=("self",)).select_related("order").get(pk=allocation_id)
+        if allocation.status != AllocationStatus.IN_PRODUCTION:
+            raise IllegalTransition(f"Only a share in production can be re-routed; this one is {allocation.status}.")
+        if not 0 <= keep_quantity < allocation.quantity:
+            raise ValidationFailed(
+                f"Keep between 0 and {allocation.quantity - 1} pieces.", field="keep_quantity", code="out_of_range"
+            )
+        moved = allocation.quantity - keep_quantity
+        released = capacity_release(allocation=allocation, from_day=timezone.localdate() + timedelta(days=1))
+        if keep_quantity == 0:
+            allocation_transition(
+                allocation=allocation, to_status=AllocationStatus.WITHDRAWN, actor=actor, message=reason
+            )
+            capacity_release(allocation=allocation)
+        else:
+            Allocation.objects.filter(pk=allocation.pk).update(
+                quantity=keep_quantity,
+                sizes=scale_sizes(allocation.sizes, keep_quantity),
+                reserved_minutes=F("reserved_minutes") - released,
+                updated_at=timezone.now(),
+            )
+            order_event(
+                order=order, allocation=allocation, kind="rerouted", actor=actor,
+                message=f"{reason} {allocation.factory.name} keeps {keep_quantity} pieces; {moved} go elsewhere.",
+                data={"kept": keep_quantity, "moved": moved, "released_minutes": released},
+            )  # fmt: skip
+        if order.status != OrderStatus.MATCHING:
+            order_transition(order=order, to_status=OrderStatus.MATCHING, actor=actor, message=reason)
+        _enqueue_match(order.pk, trigger="rerouted")
+    return moved
 
 
 def order_receive(*, order_id: int, actor: User | None = None) -> Order:

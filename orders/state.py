@@ -11,7 +11,8 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     O.MATCHING: frozenset({O.CONFIRMED, O.UNMATCHED, O.CANCELLED}),
     # Back to matching when a factory drops out (paused, capacity lowered) before production.
     O.CONFIRMED: frozenset({O.IN_PRODUCTION, O.MATCHING, O.CANCELLED}),
-    O.IN_PRODUCTION: frozenset({O.SHIPPED}),
+    # Back to matching when the merchant has the unmade rest of a late share re-routed.
+    O.IN_PRODUCTION: frozenset({O.SHIPPED, O.MATCHING}),
     O.SHIPPED: frozenset({O.DELIVERED}),
     O.DELIVERED: frozenset(),
     # An admin (or the merchant, after changing nothing) may retry an unmatched order.
@@ -22,7 +23,8 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
 ALLOCATION_TRANSITIONS: dict[str, frozenset[str]] = {
     A.OFFERED: frozenset({A.ACCEPTED, A.DECLINED, A.EXPIRED, A.WITHDRAWN}),
     A.ACCEPTED: frozenset({A.IN_PRODUCTION, A.CANCELLED, A.WITHDRAWN}),
-    A.IN_PRODUCTION: frozenset({A.SHIPPED}),
+    # Withdrawn from production only when a late share is re-routed before any piece was finished.
+    A.IN_PRODUCTION: frozenset({A.SHIPPED, A.WITHDRAWN}),
     A.SHIPPED: frozenset({A.DELIVERED}),
     A.DECLINED: frozenset(),
     A.EXPIRED: frozenset(),

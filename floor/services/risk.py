@@ -6,8 +6,8 @@ the working day on which the remaining minutes are done at that rate, counting f
 not yet received delays that by the fabric's lead time. A finish after `ship_by` opens a risk (one live
 risk per allocation) and tells the merchant in the order's events; a risk that went away is resolved.
 
-Re-routing the remaining quantity to another factory needs the orders and matching code to split an
-in-production allocation (see `risk_request_reroute`); here the merchant's confirmation is recorded.
+On the merchant's confirmation (`risk_request_reroute`) the unfinished pieces are re-routed to another
+factory through the engine (`orders.services.allocation_reroute_rest`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from floor.services.ingest import material_coverage
 from marketplace.accounts.models import Merchant, User
 from marketplace.errors import IllegalTransition, NotFound
 from orders.models import Allocation, AllocationStatus
-from orders.services import order_event
+from orders.services import allocation_reroute_rest, order_event
 
 
 @dataclass(frozen=True)
@@ -151,17 +151,15 @@ def _risk_update(allocation: Allocation, p: Projection) -> DeadlineRisk | None:
 
 
 def risk_request_reroute(*, risk_id: int, merchant: Merchant, actor: User | None = None) -> DeadlineRisk:
-    """The merchant confirms: move what is not yet made to another factory.
+    """The merchant confirms: the pieces not yet finished go to another factory through the engine.
 
-    Recorded here (status and order event). Carrying it out needs, in orders/matching (not additive):
-    an allocation transition in_production -> shipped-partial (or a `quantity` reduction to what was made,
-    releasing its later reservations), and matching the remainder as a new share of the order while the
-    order stays in production. See the floor report for the proposed design.
+    The late factory keeps what it has finished (its sewing minutes from tomorrow are released and
+    it is told in the order's events); the order returns to matching for the rest.
     """
     with transaction.atomic():
         risk = (
             DeadlineRisk.objects.select_for_update()
-            .select_related("allocation__order")
+            .select_related("allocation__order", "allocation__factory")
             .filter(pk=risk_id, allocation__order__merchant=merchant)
             .first()
         )
@@ -169,11 +167,16 @@ def risk_request_reroute(*, risk_id: int, merchant: Merchant, actor: User | None
             raise NotFound("Risk not found.")
         if risk.status != RiskStatus.OPEN:
             raise IllegalTransition(f"A risk that is {risk.status} cannot be re-routed.")
+        allocation = risk.allocation
+        finished = floor_selectors.allocation_progress(allocation=allocation).completed
+        keep = min(max(finished, 0), allocation.quantity - 1)
+        moved = allocation_reroute_rest(
+            allocation_id=allocation.pk,
+            keep_quantity=keep,
+            reason=f"Deadline risk: the merchant had the unfinished pieces re-routed from {allocation.factory.name}.",
+            actor=actor,
+        )
         risk.status = RiskStatus.REROUTE_REQUESTED
-        risk.save(update_fields=["status", "updated_at"])
-        order_event(
-            order=risk.allocation.order, allocation=risk.allocation, kind="reroute_requested", actor=actor,
-            message=f"Merchant asked to re-route the remaining {risk.remaining_pieces} pieces.",
-            data={"risk_id": risk.pk},
-        )  # fmt: skip
+        risk.remaining_pieces = moved
+        risk.save(update_fields=["status", "remaining_pieces", "updated_at"])
     return risk
