@@ -112,21 +112,68 @@ def test_streaming_engine_never_books_a_day_over_capacity_on_a_seeded_market():
     assert 0 < len(run.plan) < len(m.arrivals)
 
 
-def test_factory_index_gives_exactly_the_same_decisions_as_a_list():
-    m = market.generate(seed=5, n_factories=200, n_orders=300)
-    listed = m.fresh_factories()
-    indexed = m.fresh_factories()
-    index = engine.FactoryIndex(indexed.values())
-    rarity = engine.capability_rarity(listed.values())
-    rng = random.Random(1)
-    for spec in m.specs:
-        if rng.random() < 0.2:  # a rematch: some factories already tried
-            spec = replace(spec, excluded_factory_ids=frozenset(rng.sample(range(1, 201), 25)))
-        plain = engine.decide(spec, listed.values(), None, rarity)
-        fast = engine.decide(spec, index, None, rarity)
-        assert fast == plain
-        optimizer.apply_shares(listed, plain.shares)
-        optimizer.apply_shares(indexed, fast.shares)
+def test_branch_and_bound_chooses_exactly_what_exhaustive_evaluation_chooses():
+    # `decide` scores factories in order of an upper bound and stops early; `evaluate` scores them all.
+    # Streamed over a seeded market (with rematches), both placements, the top three must be identical,
+    # every factory must be reported, and every unscored factory's bound must be a true upper bound.
+    for placement in engine.PLACEMENTS:
+        m = market.generate(seed=5, n_factories=200, n_orders=250)
+        facs = m.fresh_factories()
+        index = engine.FactoryIndex(facs.values())
+        rarity = engine.capability_rarity(facs.values())
+        rng = random.Random(1)
+        unscored = 0
+        for spec in m.specs:
+            if rng.random() < 0.2:  # a rematch: some factories already tried
+                spec = replace(spec, excluded_factory_ids=frozenset(rng.sample(range(1, 201), 25)))
+            full = engine.evaluate(spec, facs.values(), None, rarity, placement)
+            fast = engine.decide(spec, index, None, rarity, placement=placement, exact_top=3)
+            best = [c for c in full if c.eligible][:3]
+            assert [c for c in fast.candidates if c.eligible][:3] == best
+            exact = {c.factory_id: c for c in full}
+            assert sorted(c.factory_id for c in fast.candidates) == sorted(exact)
+            for c in fast.candidates:
+                if c.reason == engine.REASON_RANKED_LOWER:
+                    unscored += 1
+                    assert exact[c.factory_id].score <= fast.bounds[c.factory_id]
+                    assert len(best) == 3 and fast.bounds[c.factory_id] <= best[-1].score  # (rounded to 4 places)
+                elif not c.eligible:
+                    assert c == exact[c.factory_id]
+            plain = engine.decide(spec, list(facs.values()), None, rarity, placement=placement, exact_top=3)
+            assert plain.shares == fast.shares
+            optimizer.apply_shares(facs, fast.shares)
+        assert unscored > 0  # the bound did prune
+
+
+def test_alap_books_the_latest_free_days_and_asap_the_earliest():
+    spec = make_spec(quantity=300)  # 3,000 minutes
+    f = make_factory(1, per_day=1000)
+    start, end = engine.sewing_window(spec, f)
+
+    late = engine.decide(spec, [f], placement=engine.PLACEMENT_ALAP).shares[0].days
+    early = engine.decide(spec, [f], placement=engine.PLACEMENT_ASAP).shares[0].days
+
+    assert late == tuple((end - timedelta(days=i), 1000) for i in (2, 1, 0))
+    assert early == tuple((start + timedelta(days=i), 1000) for i in (0, 1, 2))
+    assert engine.place_backward(3001, {end: 3000}, start, end) is None
+
+
+def test_alap_leaves_early_days_for_a_later_urgent_order():
+    # One factory. The relaxed order comes first; booked as soon as possible it takes the only days the
+    # urgent order (arriving next) could use; booked as late as possible both fit.
+    relaxed = make_spec(1, quantity=300, due_date=TODAY + timedelta(days=14))
+    urgent = make_spec(2, quantity=300, due_date=TODAY + timedelta(days=7))
+    f = make_factory(1, per_day=1000, days=20)
+    m = market.Market(
+        seed=0, today=TODAY, factories=[f], arrivals=[market.Arrival(0.0, relaxed), market.Arrival(1.0, urgent)]
+    )
+
+    alap = baselines.engine_stream(m, placement=engine.PLACEMENT_ALAP)
+    asap = baselines.engine_stream(m, placement=engine.PLACEMENT_ASAP)
+
+    assert set(alap.plan) == {1, 2}
+    assert set(asap.plan) == {1}
+    assert baselines.check_plan(m, alap.plan) == {}
 
 
 def test_engine_places_at_least_as_much_as_first_fit_on_a_contested_instance():
