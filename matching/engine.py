@@ -521,41 +521,58 @@ BOUND_SLACK = 1e-3
 TERM_NAMES = ("on_time", "quality", "price", "load", "acceptance", "response", "distance", "repeat", "scarcity")
 
 
-class _Group:
-    """Arrays over the capable factories of one (category, processes, fabric), in id order, for bounds."""
+class _Category:
+    """Arrays over the factories making one category (id order), built with the index."""
 
-    def __init__(
-        self,
-        states: list[FactoryState],
-        incapable: list[Candidate],
-        index: FactoryIndex,
-        category: str,
-        processes: frozenset[str],
-    ) -> None:
+    def __init__(self, states: list[FactoryState], index: FactoryIndex) -> None:
         self.states = states
         self.ids = np.array([f.id for f in states], dtype=np.int64)
         self.ppm = np.array([float(f.price_per_minute) for f in states], dtype=np.float64)
         self.min_qty = np.array([f.min_qty for f in states], dtype=np.int64)
         self.max_qty = np.array([f.max_qty for f in states], dtype=np.int64)
-        records = np.array([index.record(f) for f in states], dtype=np.float64).reshape(len(states), 4)
+        self.records = np.array([index.record(f) for f in states], dtype=np.float64).reshape(len(states), 4)
+        self.province = np.array([index.province_code(f.province) for f in states], dtype=np.int64)
+        self.processes = np.array([index.process_bits(f.processes) for f in states], dtype=np.int64)
+        self.fabrics = np.array([index.fabric_bits(f.fabrics) for f in states], dtype=np.int64)
+        self.slots = np.array([index.slot[f.id] for f in states], dtype=np.int64)
+
+
+class _Group:
+    """Arrays over the capable factories of one (category, processes, fabric), in id order, for bounds."""
+
+    def __init__(
+        self,
+        cat: _Category,
+        able: np.ndarray,
+        incapable: list[Candidate],
+        index: FactoryIndex,
+        category: str,
+        processes: frozenset[str],
+    ) -> None:
+        self.states = [cat.states[i] for i in able.tolist()]
+        self.ids = cat.ids[able]
+        self.ppm = cat.ppm[able]
+        self.min_qty = cat.min_qty[able]
+        self.max_qty = cat.max_qty[able]
+        records = cat.records[able]
         self.on_time, self.quality, self.acceptance, self.response = (records[:, i] for i in range(4))
-        provinces: dict[str | None, int] = {}
-        self.province = np.array([provinces.setdefault(f.province, len(provinces)) for f in states], dtype=np.int64)
-        self.provinces = list(provinces)
-        extras: dict[frozenset[str], int] = {}
-        self.extra = np.array([extras.setdefault(f.processes - processes, len(extras)) for f in states], dtype=np.int64)
-        self.extras = list(extras)
+        self.province = cat.province[able]
+        self.provinces = index.provinces
+        # Processes a factory has beyond the order's (for the scarcity term), as distinct sets.
+        extra_bits, self.extra = np.unique(cat.processes[able] & ~index.process_bits(processes), return_inverse=True)
+        self.extra = self.extra.reshape(-1)
+        self.extras = [index.process_names(b) for b in extra_bits.tolist()]
         # Every factory's slot in id order: the passed-over candidates of the others are filled in once,
         # so a decision copies this list instead of sorting thousands of candidates.
         self.template = index.category_template(category)
         slot = index.slot
         for c in incapable:
             self.template[slot[c.factory_id]] = c
-        self.slots = [slot[f.id] for f in states]
+        self.slots = cat.slots[able].tolist()
         self._below_min: dict[int, Candidate] = {}
         # The i-th factory's `ranked_lower` candidate for when it is not scored (built on first use;
         # its bound goes to `Decision.bounds`).
-        self.lower: list[Candidate | None] = [None] * len(states)
+        self.lower: list[Candidate | None] = [None] * len(self.states)
 
     def below_min(self, i: int) -> Candidate:
         """The (unchanging) `below_min_qty` candidate of the i-th factory, built on first use."""
@@ -763,12 +780,19 @@ class FactoryIndex:
                 self.by_category.setdefault(category, []).append(f)
         self._ordered = ordered
         self.slot: dict[int, int] = {f.id: i for i, f in enumerate(ordered)}
+        # Capabilities as bit masks, so a new (category, processes, fabric) is screened by NumPy.
+        self._process_bit: dict[str, int] = {}
+        self._fabric_bit: dict[str, int] = {}
+        self.provinces: list[str | None] = []
+        self._province_code: dict[str | None, int] = {}
         self._rejects: dict[str, list[Candidate]] = {}
         self._groups: dict[tuple[str, frozenset[str], str], tuple[list[FactoryState], list[Candidate]]] = {}
         self._records: dict[int, tuple[float, float, float, float]] = {}
         self._capacity: dict[int, tuple[dict[date, int], list[int], list[int]]] = {}
         self._arrays: dict[tuple[str, frozenset[str], str], _Group] = {}
         self._templates: dict[str, list[Candidate | None]] = {}
+        self._categories = {category: _Category(states, self) for category, states in self.by_category.items()}
+        self._capable: dict[tuple[str, frozenset[str], str], np.ndarray] = {}
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.by_id.values())
@@ -803,24 +827,47 @@ class FactoryIndex:
         hi = bisect_right(ordinals, end.toordinal())
         return sums[hi] - sums[lo] if hi > lo else 0
 
+    def province_code(self, province: str | None) -> int:
+        code = self._province_code.get(province)
+        if code is None:
+            code = self._province_code[province] = len(self.provinces)
+            self.provinces.append(province)
+        return code
+
+    def process_bits(self, names: Iterable[str]) -> int:
+        return _bits(names, self._process_bit)
+
+    def fabric_bits(self, names: Iterable[str]) -> int:
+        return _bits(names, self._fabric_bit)
+
+    def process_names(self, bits: int) -> frozenset[str]:
+        return frozenset(name for name, bit in self._process_bit.items() if bits & bit)
+
     def capable(self, spec: OrderSpec) -> tuple[list[FactoryState], list[Candidate]]:
         """Factories of the order's category with its processes and fabric, and the others' candidates."""
         key = (spec.category, spec.processes, spec.fabric)
         group = self._groups.get(key)
         if group is None:
-            able: list[FactoryState] = []
-            passed: list[Candidate] = []
+            cat = self._categories.get(spec.category)
+            if cat is None:
+                self._capable[key] = np.zeros(0, dtype=np.int64)
+                group = self._groups[key] = ([], [])
+                return group
             # The capability part of `screen_capability`, without the quantity checks (made per order).
-            needed, fabric = spec.processes, spec.fabric
-            for f in self.by_category.get(spec.category, ()):
-                if not needed <= f.processes:
-                    missing = ",".join(sorted(needed - f.processes))
+            need = self.process_bits(spec.processes)
+            has_processes = (cat.processes & need) == need
+            fits = has_processes & ((cat.fabrics & self.fabric_bits([spec.fabric])) != 0)
+            passed: list[Candidate] = []
+            for i in np.flatnonzero(~fits).tolist():
+                f = cat.states[i]
+                if not has_processes[i]:
+                    missing = ",".join(sorted(spec.processes - f.processes))
                     passed.append(_make_candidate(f.id, f.name, REASON_PROCESS, missing))
-                elif fabric not in f.fabrics:
-                    passed.append(_make_candidate(f.id, f.name, REASON_FABRIC, fabric))
                 else:
-                    able.append(f)
-            group = self._groups[key] = (able, passed)
+                    passed.append(_make_candidate(f.id, f.name, REASON_FABRIC, spec.fabric))
+            able = np.flatnonzero(fits)
+            self._capable[key] = able
+            group = self._groups[key] = ([cat.states[i] for i in able.tolist()], passed)
         return group
 
     def group(self, spec: OrderSpec) -> _Group:
@@ -828,8 +875,10 @@ class FactoryIndex:
         key = (spec.category, spec.processes, spec.fabric)
         group = self._arrays.get(key)
         if group is None:
-            able, incapable = self.capable(spec)
-            group = self._arrays[key] = _Group(able, incapable, self, spec.category, spec.processes)
+            _, incapable = self.capable(spec)
+            cat = self._categories.get(spec.category) or _Category([], self)
+            group = _Group(cat, self._capable[key], incapable, self, spec.category, spec.processes)
+            self._arrays[key] = group
         return group
 
     def category_template(self, category: str) -> list[Candidate | None]:
@@ -883,6 +932,19 @@ def _evaluate_indexed(
     passed.sort(key=_factory_id_of)
     eligible.extend(passed)
     return eligible
+
+
+def _bits(names: Iterable[str], table: dict[str, int]) -> int:
+    """The names as a bit mask, each name given the next free bit the first time it is seen."""
+    bits = 0
+    for name in names:
+        bit = table.get(name)
+        if bit is None:
+            if len(table) >= 62:
+                raise ValueError("more than 62 distinct processes or fabrics: widen the capability masks")
+            bit = table[name] = 1 << len(table)
+        bits |= bit
+    return bits
 
 
 def _factory_id_of(c: Candidate) -> int:
