@@ -291,7 +291,12 @@ def main() -> int:
     }
     stack = Stack("chaos", env_extra=env_extra)
     print(f"chaos run: seed {SEED}, {SECONDS:.0f}s at {RATE}/s, logs in {stack.log_dir}", flush=True)
-    report: dict[str, Any] = {"seed": SEED, "seconds": SECONDS, "rate_per_second": RATE}
+    report: dict[str, Any] = {
+        "seed": SEED,
+        "seconds": SECONDS,
+        "rate_per_second": RATE,
+        "load_average_at_start": os.getloadavg(),
+    }
     with stack.running():
         tokens = stack.tokens()
         stack.start_web()

@@ -98,7 +98,7 @@ def order_body(rng: random.Random) -> dict[str, Any]:
     }
 
 
-def merchant(stack: Stack, token: str, m: Metrics, stop: threading.Event, rng: random.Random) -> None:
+def merchant(stack: Stack, token: str, m: Metrics, rng: random.Random, stop: threading.Event) -> None:
     s = requests.Session()
     s.headers["Authorization"] = f"Token {token}"
     base = stack.base_url + "/api/v1"
@@ -124,7 +124,7 @@ def merchant(stack: Stack, token: str, m: Metrics, stop: threading.Event, rng: r
         m.call(s, "GET /orders", "GET", f"{base}/orders/")
 
 
-def factory(stack: Stack, tokens: list[dict[str, Any]], m: Metrics, stop: threading.Event, rng: random.Random) -> None:
+def factory(stack: Stack, tokens: list[dict[str, Any]], m: Metrics, rng: random.Random, stop: threading.Event) -> None:
     s = requests.Session()
     base = stack.base_url + "/api/v1"
     while not stop.is_set():
@@ -174,6 +174,8 @@ def main() -> int:
         "machine": f"{os.cpu_count()} cores; web: gunicorn {WEB_WORKERS} workers x {stack.web_threads} threads; "
         "2 Celery workers x 1 process; PostgreSQL and Redis local",
         "clients": {"merchants": MERCHANTS, "factory_clients": FACTORY_CLIENTS},
+        # The clients share the machine with the server, the database and the workers.
+        "load_average_at_start": os.getloadavg(),
     }
     with stack.running():
         tokens = stack.tokens()
@@ -229,6 +231,7 @@ def main() -> int:
             "orders_by_status": orders,
             "ledger": (ledger.stdout + ledger.stderr).strip()[-1000:],
             "ledger_exit_code": ledger.returncode,
+            "load_average_at_end": os.getloadavg(),
         }
     (stack.log_dir / "report.json").write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))

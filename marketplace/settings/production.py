@@ -25,3 +25,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Behind the reverse proxy (see docs/deployment.md): the client address is the last X-Forwarded-For
+# entry the proxy appended, not REMOTE_ADDR (the proxy) nor what the client wrote there (forgeable).
+# The throttles (per-address login limit, anonymous sign-up) count by it.
+REST_FRAMEWORK = REST_FRAMEWORK | {"NUM_PROXIES": env_int("TRUSTED_PROXIES", 1)}  # noqa: F405
