@@ -25,6 +25,7 @@ OR-tools, no ORM: the service layer builds the snapshots, as for `engine.decide`
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -42,7 +43,12 @@ PATH_EMPTY = "empty"  # nothing to place
 # A planner prefers an order whole: each extra share costs this much score (terms are in [0, 1]).
 SHARE_COST = 0.05
 # Share of the time left that the solver may use; the rest covers model build and reading the plan.
-SOLVER_SHARE_OF_LIMIT = 0.7
+SOLVER_SHARE_OF_LIMIT = 0.6
+# Share of the time left after the model build that is kept for reading the plan and freeing the model.
+READ_PLAN_RESERVE = 0.3
+# A batch model keeps this many best-scoring factories per order (and the greedy plan's): the model
+# then builds and solves within a second, and the pruned factories rank lower for that order anyway.
+BATCH_PAIRS_PER_ORDER = 40
 # Share of the limit the greedy plan (the fallback and the solver's hint) may use.
 GREEDY_SHARE_OF_LIMIT = 0.5
 
@@ -98,17 +104,22 @@ def candidate_pairs(
     weights: Mapping[str, float] | None = None,
     rarity: Mapping[str, float] | None = None,
     deadline: float | None = None,
+    per_order: int | None = None,
+    keep: Mapping[int, Sequence[Share]] | None = None,
 ) -> list[_Pair] | None:
     """Every (order, factory) that could hold a share within the factory's limits and window.
 
     None when `deadline` (a `time.perf_counter()` value) passes first. Only the factories making the
-    order's category, processes and fabric are looked at (`FactoryIndex.capable`).
+    order's category, processes and fabric are looked at (`FactoryIndex.capable`). With `per_order`,
+    only that many best-scoring factories per order are kept, plus those `keep` (a plan) uses for it.
     """
     index = factories if isinstance(factories, engine.FactoryIndex) else engine.FactoryIndex(factories.values())
     pairs: list[_Pair] = []
     for i, spec in enumerate(specs):
         if deadline is not None and time.perf_counter() > deadline:
             return None
+        if per_order is not None and len(pairs) > 0:
+            pairs = _prune(pairs, i - 1, specs[i - 1], per_order, keep)
         if spec.quantity <= 0 or spec.minutes_per_piece <= 0:
             continue
         able, _ = index.capable(spec)
@@ -131,8 +142,23 @@ def candidate_pairs(
             pairs.append(
                 _Pair(i, f.id, days, max(f.min_qty, 1), hi, static_score(spec, f, weights, rarity), (start, end))
             )
+    if per_order is not None and specs:
+        pairs = _prune(pairs, len(specs) - 1, specs[-1], per_order, keep)
     pairs.sort(key=lambda p: (p.order, p.factory_id))
     return pairs
+
+
+def _prune(
+    pairs: list[_Pair], order: int, spec: OrderSpec, per_order: int, keep: Mapping[int, Sequence[Share]] | None
+) -> list[_Pair]:
+    """Keep the `per_order` best-scoring pairs of order index `order` (and those the plan `keep` uses)."""
+    mine = [p for p in pairs if p.order == order]
+    if len(mine) <= per_order:
+        return pairs
+    used = {s.factory_id for s in (keep or {}).get(spec.order_id, ())}
+    mine.sort(key=lambda p: (-p.score, p.factory_id))
+    kept = mine[:per_order] + [p for p in mine[per_order:] if p.factory_id in used]
+    return [p for p in pairs if p.order != order] + kept
 
 
 def edf_days(
@@ -264,7 +290,7 @@ def assign_batch(
         return BatchPlan(PATH_EMPTY)
     deadline = started + time_limit_s
     greedy = greedy_plan(specs, index, weights, rarity, started + time_limit_s * GREEDY_SHARE_OF_LIMIT, placement)
-    pairs = candidate_pairs(specs, index, weights, rarity, deadline)
+    pairs = candidate_pairs(specs, index, weights, rarity, deadline, BATCH_PAIRS_PER_ORDER, greedy)
     if pairs is None:
         # Out of time before the model was even built: the greedy plan, as the streaming matcher would do.
         plan = BatchPlan(PATH_GREEDY, "no_time")
@@ -358,12 +384,28 @@ def solve(
 
     if hint and not relax:
         _set_hint(solver, specs, pairs, hint, z, x, y)
-    if deadline is not None:
-        time_limit_s = min(time_limit_s, (deadline - time.perf_counter()) * SOLVER_SHARE_OF_LIMIT)
+    left = None if deadline is None else deadline - time.perf_counter()
+    if left is not None:
+        # What is left after the model build: SCIP gets SOLVER_SHARE_OF_LIMIT of it; READ_PLAN_RESERVE is
+        # kept for reading the plan and freeing the model (~0.1 s for a few thousand variables).
+        time_limit_s = min(time_limit_s, left * SOLVER_SHARE_OF_LIMIT)
         if time_limit_s <= 0.01:
             return None
     solver.SetTimeLimit(max(1, int(time_limit_s * 1000)))
-    status = solver.Solve()
+    if solver_name == "SCIP":
+        # SCIP counts CPU time by default: on a busy machine its limit then ends well after the wall clock's.
+        solver.SetSolverSpecificParametersAsString("timing/clocktype = 2\n")
+    watchdog = None
+    if left is not None:
+        # SCIP checks its limit only between steps (presolve, a node), so it is also interrupted from a
+        # timer thread (Solve releases the GIL) once its share of the time is spent.
+        watchdog = threading.Timer(max(0.0, left * (1 - READ_PLAN_RESERVE)), solver.InterruptSolve)
+        watchdog.start()
+    try:
+        status = solver.Solve()
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
     names = {
         pywraplp.Solver.OPTIMAL: "optimal",
         pywraplp.Solver.FEASIBLE: "feasible",

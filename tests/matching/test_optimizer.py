@@ -203,3 +203,17 @@ def test_quick_benchmark_run_writes_results_with_the_expected_keys(tmp_path):
         "decision_p99_below_50ms_at_largest",
         "throughput_at_least_200_per_s_at_largest",
     }
+
+
+def test_pruned_batch_model_keeps_the_best_factories_and_the_greedy_plans():
+    spec = make_spec(1, quantity=300)
+    factories = {
+        fid: make_factory(fid, price_per_minute=Decimal(price))
+        for fid, price in ((1, "1.20"), (2, "0.60"), (3, "0.70"), (4, "1.30"))
+    }
+    greedy = {1: [engine.Share(4, 300, dict(spec.sizes), ())]}
+
+    pairs = optimizer.candidate_pairs([spec], factories, per_order=2, keep=greedy)
+
+    assert len(optimizer.candidate_pairs([spec], factories)) == 4
+    assert sorted(p.factory_id for p in pairs) == [2, 3, 4]  # the two cheapest, and the greedy plan's
