@@ -32,13 +32,10 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scripts.stack import Stack
+from stack import Stack, scalar  # `python scripts/<name>.py` puts scripts/ first on the path
 
 SECONDS = float(os.environ.get("CHAOS_SECONDS", "90"))
 RATE = float(os.environ.get("CHAOS_RATE", "3"))
@@ -229,24 +226,27 @@ def decided_state(stack: Stack, ids: set[int]) -> tuple[dict[str, int], list[int
 
 def integrity(stack: Stack) -> dict[str, Any]:
     with stack.connect() as conn:
-        overbooked = conn.execute(
-            "SELECT count(*) FROM factories_capacityday WHERE reserved_minutes > capacity_minutes"
-        ).fetchone()[0]
-        duplicate_offers = conn.execute(
+        overbooked = scalar(
+            conn, "SELECT count(*) FROM factories_capacityday WHERE reserved_minutes > capacity_minutes"
+        )
+        duplicate_offers = scalar(
+            conn,
             "SELECT count(*) FROM (SELECT order_id, factory_id FROM orders_allocation "
-            "WHERE status IN ('offered', 'accepted', 'in_production') GROUP BY 1, 2 HAVING count(*) > 1) d"
-        ).fetchone()[0]
-        duplicate_orders = conn.execute(
+            "WHERE status IN ('offered', 'accepted', 'in_production') GROUP BY 1, 2 HAVING count(*) > 1) d",
+        )
+        duplicate_orders = scalar(
+            conn,
             "SELECT count(*) FROM (SELECT merchant_id, idempotency_key FROM orders_order "
-            "WHERE idempotency_key IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) d"
-        ).fetchone()[0]
-        over_held = conn.execute(
+            "WHERE idempotency_key IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) d",
+        )
+        over_held = scalar(
+            conn,
             "SELECT count(*) FROM orders_order o WHERE o.quantity < (SELECT coalesce(sum(a.quantity), 0) "
             "FROM orders_allocation a WHERE a.order_id = o.id AND a.status IN "
-            "('accepted', 'in_production', 'shipped', 'delivered'))"
-        ).fetchone()[0]
+            "('accepted', 'in_production', 'shipped', 'delivered'))",
+        )
         allocations = dict(conn.execute("SELECT status, count(*) FROM orders_allocation GROUP BY 1").fetchall())
-        orders_in_db = conn.execute("SELECT count(*) FROM orders_order").fetchone()[0]
+        orders_in_db = scalar(conn, "SELECT count(*) FROM orders_order")
     ledger = stack.manage("check_ledger", "--stuck-after", str(STUCK_AFTER * 3))
     return {
         "overbooked_days": overbooked,

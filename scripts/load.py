@@ -26,13 +26,10 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scripts.stack import Stack, percentile
+from stack import Stack, percentile, scalar  # `python scripts/<name>.py` puts scripts/ first on the path
 
 LOAD_SECONDS = float(os.environ.get("LOAD_SECONDS", "120"))
 BASELINE_SECONDS = float(os.environ.get("BASELINE_SECONDS", "20"))
@@ -190,7 +187,7 @@ def main() -> int:
         report["baseline_alone"] = baseline.summary(seconds)[CATALOG] | {"threads": clients}
 
         with stack.connect() as conn:
-            runs_before = conn.execute("SELECT count(*) FROM matching_matchrun").fetchone()[0]
+            runs_before = scalar(conn, "SELECT count(*) FROM matching_matchrun")
         load = Metrics()
         merchant_tokens = tokens["merchants"]
         factory_tokens = tokens["factories"]
@@ -206,12 +203,12 @@ def main() -> int:
         seconds = run_threads(targets, LOAD_SECONDS)
         time.sleep(5)  # let the workers finish what was posted last
         with stack.connect() as conn:
-            runs = conn.execute("SELECT count(*) FROM matching_matchrun").fetchone()[0] - runs_before
+            runs = scalar(conn, "SELECT count(*) FROM matching_matchrun") - runs_before
             orders = dict(conn.execute("SELECT status, count(*) FROM orders_order GROUP BY 1").fetchall())
-            match_ms = conn.execute(
-                "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms), "
-                "percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms) FROM matching_matchrun"
-            ).fetchone()
+            match_ms = [
+                scalar(conn, f"SELECT percentile_cont({q}) WITHIN GROUP (ORDER BY duration_ms) FROM matching_matchrun")
+                for q in (0.5, 0.99)
+            ]
         ledger = stack.manage("check_ledger")
         endpoints = load.summary(seconds)
         total = sum(e["requests"] for e in endpoints.values())

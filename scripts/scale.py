@@ -17,11 +17,9 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scripts.stack import ROOT, Stack
+from stack import ROOT, Stack, scalar  # `python scripts/<name>.py` puts scripts/ first on the path
 
 ORDERS = int(os.environ.get("SCALE_ORDERS", "200"))
 BATCH = os.environ.get("SCALE_BATCH", "1")
@@ -104,12 +102,12 @@ def measure(workers: int) -> dict[str, Any]:
         started = time.monotonic()
         with stack.connect() as conn:
             while True:
-                decided = conn.execute(DECIDED).fetchone()[0]
+                decided = scalar(conn, DECIDED)
                 if decided >= ORDERS or time.monotonic() - started > 600:
                     break
                 time.sleep(0.05)
             seconds = time.monotonic() - started
-            runs = conn.execute("SELECT count(*) FROM matching_matchrun").fetchone()[0]
+            runs = scalar(conn, "SELECT count(*) FROM matching_matchrun")
             statuses = dict(conn.execute("SELECT status, count(*) FROM orders_order GROUP BY 1").fetchall())
     return {
         "workers": workers,

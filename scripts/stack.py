@@ -366,6 +366,13 @@ class Stack:
                 self.drop_database()
 
 
+def scalar(conn: psycopg.Connection[Any], query: str, params: list[Any] | None = None) -> Any:
+    """The first column of the first row of `query`."""
+    row = conn.execute(query, params).fetchone()
+    assert row is not None, query
+    return row[0]
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0

@@ -15,6 +15,7 @@ cache (CACHE_URL, Redis) when several web processes serve the API, or each keeps
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -52,10 +53,10 @@ class LoginAccountThrottle(SimpleRateThrottle):
         return self.THROTTLE_RATES.get(self.scope, DEFAULT_LOGIN_ACCOUNT_RATE)
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        try:
-            username = request.data.get("username")
-        except AttributeError:  # a JSON list or scalar body: the serializer refuses it, nothing to count
+        data = request.data
+        if not isinstance(data, Mapping):  # a JSON list or scalar body: the serializer refuses it, nothing to count
             return None
+        username = data.get("username")
         if not isinstance(username, str) or not username.strip():
             return None
         # Hashed: cache keys stay short and printable whatever the client sent.

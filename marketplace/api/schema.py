@@ -33,7 +33,7 @@ REFERENCE_PARAMS = {"factory", "order", "allocation"}
 
 
 def _needs_auth(operation: dict[str, Any]) -> bool:
-    security = operation.get("security")
+    security: list[dict[str, Any]] = operation.get("security") or []
     # drf-spectacular omits `security` for auth=[] views and writes `{}` for optional auth.
     return bool(security) and {} not in security
 

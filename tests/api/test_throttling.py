@@ -74,7 +74,7 @@ def assert_throttled(response, *, window: int = 60) -> None:  # type: ignore[no-
     assert set(body) == {"code", "message", "errors", "error_codes"}
 
 
-def login(client: APIClient, username: str, password: str = "wrong", **extra: str):  # type: ignore[no-untyped-def]
+def login(client: APIClient, username: str, password: str = "wrong", **extra: Any):  # type: ignore[no-untyped-def]
     return client.post(TOKEN_URL, {"username": username, "password": password}, format="json", **extra)
 
 
