@@ -124,7 +124,10 @@ def open_work(order: Order) -> OpenWork | None:
     if open_qty <= 0:
         return None
     open_sizes = _subtract_sizes(order.sizes, [a.sizes for a in holding])
-    excluded = frozenset(a.factory_id for a in allocations)
+    # Factories that turned this order down (or let the offer lapse) are not asked again, and one
+    # factory holds one share; those the platform withdrew (re-routing, a cancelled partial
+    # placement, a parallel rival) may be asked again.
+    excluded = frozenset(a.factory_id for a in allocations if a.status not in PLATFORM_WITHDRAWN)
     spec = order_spec(order, quantity=open_qty, sizes=open_sizes, excluded=excluded)
     return OpenWork(order, holding, open_qty, spec)
 
@@ -231,8 +234,33 @@ def place_decision(
         reason = decision.reason or "Capacity was taken by other orders while matching; no factory is left."
         if work.holding:
             reason = f"{work.open_qty} of {order.quantity} pieces could not be placed. {reason}"
+            _release_unstarted_shares(order, reason)
         order_transition(order=order, to_status=OrderStatus.UNMATCHED, message=reason)
     return run
+
+
+PLATFORM_WITHDRAWN = (AllocationStatus.WITHDRAWN, AllocationStatus.CANCELLED)
+
+
+def _release_unstarted_shares(order: Order, reason: str) -> None:
+    """An order that cannot be placed in full is unmatched as a whole: shares not yet in production
+    are withdrawn (offers) or cancelled (accepted) and their minutes released, so no factory works on
+    an order that cannot be completed. Shares already in production stay with their factory.
+    """
+    unstarted = (
+        Allocation.objects.select_for_update(of=("self",))
+        .select_related("order")
+        .filter(order=order, status__in=[AllocationStatus.OFFERED, AllocationStatus.ACCEPTED])
+        .order_by("factory_id", "pk")  # capacity days are locked in (factory, day) order
+    )
+    for allocation in unstarted:
+        target = (
+            AllocationStatus.WITHDRAWN if allocation.status == AllocationStatus.OFFERED else AllocationStatus.CANCELLED
+        )
+        allocation_transition(
+            allocation=allocation, to_status=target, message=f"The order could not be completed: {reason}"
+        )
+        capacity_release(allocation=allocation)
 
 
 def _is_parallel(decision: engine.Decision) -> bool:
