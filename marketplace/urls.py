@@ -1,12 +1,12 @@
 """URL map: the REST API under /api/v1/, the Django admin, health checks, the language switch and the pages."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from marketplace.health import healthz
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("marketplace.accounts.urls")),
     path("", include("factories.urls")),
     path("", include("orders.urls")),

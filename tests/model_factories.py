@@ -113,7 +113,7 @@ def make_order(
     return order
 
 
-def auth_header(user: User) -> dict[str, str]:
+def auth_header(user: User) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Token {token_for(user=user)}"}
 
 

@@ -33,7 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 QUEUES = "matching,default"
 
 
-def wait_for[T](predicate: Callable[[], T], *, timeout: float, interval: float = 0.1, message: str = "condition") -> T:
+def wait_for[T](
+    predicate: Callable[[], T | None], *, timeout: float, interval: float = 0.1, message: str = "condition"
+) -> T:
     """Poll `predicate` until it returns something truthy (returned), or fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:

@@ -5,6 +5,7 @@ SQLite and Kombu's filesystem transport, so `make run` needs no server.
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -106,7 +107,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 256 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

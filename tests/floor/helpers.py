@@ -94,5 +94,5 @@ def event(
     }
 
 
-def post_events(client: APIClient, events: list[dict[str, Any]]) -> Any:
+def post_events(client: APIClient, events: list[Any]) -> Any:
     return client.post("/api/v1/floor/events/", {"events": events}, format="json")

@@ -69,7 +69,7 @@ def test_a_simulated_day_end_to_end(merchant_a):
     # Live capacity: yesterday's day weighs 0.5^(1/7) against a prior of 2 x 36 x 480 minutes at 0.55.
     today = timezone.localdate()
     weight = Decimal("0.5") ** (Decimal(1) / Decimal(7))
-    earned, attended = sum(earned_by_line.values()), Decimal(36 * 480)
+    earned, attended = sum(earned_by_line.values(), Decimal(0)), Decimal(36 * 480)
     prior = Decimal(2 * 36 * 480)
     expected = ((Decimal("0.55") * prior + weight * earned) / (prior + weight * attended)).quantize(Decimal("0.0001"))
     record = services.factory_apply_live_capacity(factory=factory, today=today, horizon_days=7)

@@ -57,6 +57,7 @@ def test_shipped_and_delivered_work_keeps_its_minutes(merchant_a, offered):
 
 def test_counter_out_of_step_with_reservations_is_reported(offered):
     day = CapacityDay.objects.filter(factory=offered.factory, reserved_minutes__gt=0).order_by("day").first()
+    assert day is not None
     CapacityDay.objects.filter(pk=day.pk).update(reserved_minutes=day.reserved_minutes - 1)
 
     problems = ledger_problems()
