@@ -170,7 +170,7 @@ def _run(*, factories: int, sequential: int, burst: int, seed: int, timeout_s: f
         header = factory_headers.get(factory_id)
         if header is None:
             header = factory_headers[factory_id] = mf.auth_header(users[factory_id])
-        response = client.get("/api/v1/offers/?status=offered", **header)
+        response = client.get("/api/v1/offers/?status=offered", headers={"authorization": header["HTTP_AUTHORIZATION"]})
         return response.status_code == 200 and any(row["id"] == pk for row in response.json()["results"])
 
     def order_done(order_id: int) -> bool:

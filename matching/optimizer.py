@@ -392,7 +392,7 @@ def solve(
         if time_limit_s <= 0.01:
             return None
     solver.SetTimeLimit(max(1, int(time_limit_s * 1000)))
-    if solver_name == "SCIP":
+    if solver_name == "SCIP" and not relax:
         # SCIP counts CPU time by default: on a busy machine its limit then ends well after the wall clock's.
         solver.SetSolverSpecificParametersAsString("timing/clocktype = 2\n")
     watchdog = None
