@@ -214,6 +214,8 @@ def test_pruned_batch_model_keeps_the_best_factories_and_the_greedy_plans():
     greedy = {1: [engine.Share(4, 300, dict(spec.sizes), ())]}
 
     pairs = optimizer.candidate_pairs([spec], factories, per_order=2, keep=greedy)
+    every = optimizer.candidate_pairs([spec], factories)
 
-    assert len(optimizer.candidate_pairs([spec], factories)) == 4
+    assert pairs is not None and every is not None
+    assert len(every) == 4
     assert sorted(p.factory_id for p in pairs) == [2, 3, 4]  # the two cheapest, and the greedy plan's
