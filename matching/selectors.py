@@ -208,7 +208,7 @@ def market_snapshot() -> MarketSnapshot:
     factories; the fingerprint costs one short query. Per thread, because a decision books on the
     snapshot's free minutes and threads must not share that scratch state.
     """
-    max_age = float(getattr(settings, "MATCHING_SNAPSHOT_MAX_AGE_SECONDS", 30.0))
+    max_age = settings.MATCHING_SNAPSHOT_MAX_AGE_SECONDS
     version = market_version()
     snapshot: MarketSnapshot | None = getattr(_local, "snapshot", None)
     now = time.monotonic()

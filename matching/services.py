@@ -162,7 +162,7 @@ def order_match(*, order_id: int, trigger: str = "task") -> MatchRun | None:
 
 def placement() -> str:
     """Where an order's minutes go in its window: `alap` (the default) or `asap` (MATCHING_PLACEMENT)."""
-    value = getattr(settings, "MATCHING_PLACEMENT", engine.DEFAULT_PLACEMENT)
+    value = settings.MATCHING_PLACEMENT
     return value if value in engine.PLACEMENTS else engine.DEFAULT_PLACEMENT
 
 
