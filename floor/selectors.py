@@ -42,7 +42,7 @@ from floor.models import (
 from floor.services.bulletins import bulletin_for_order
 from marketplace.errors import NotFound
 from matching.models import Reservation
-from orders.models import Allocation, Order, Stage
+from orders.models import COMMITTED_ALLOCATION_STATUSES, Allocation, Order, Stage
 
 CENT = Decimal("0.01")
 TENTH_PERMILLE = Decimal("0.0001")
@@ -63,9 +63,13 @@ def worker_list(*, factory: Factory) -> QuerySet[Worker]:
 
 
 def allocation_get(*, factory: Factory, allocation_id: int) -> Allocation:
-    """One of the factory's allocations; another factory's answers 404 like a missing one."""
+    """One of the factory's jobs (accepted, in production, shipped, delivered); another factory's answers 404 like
+    a missing one. So does the factory's own offer that it declined, let expire or lost: the order's bulletin and
+    materials belong to the factories making it, and a stale share must not let anyone else rewrite them."""
     allocation = (
-        Allocation.objects.select_related("order", "order__category").filter(pk=allocation_id, factory=factory).first()
+        Allocation.objects.select_related("order", "order__category")
+        .filter(pk=allocation_id, factory=factory, status__in=COMMITTED_ALLOCATION_STATUSES)
+        .first()
     )
     if allocation is None:
         raise NotFound("Allocation not found.")

@@ -11,11 +11,17 @@ from factories.models import Factory
 from floor.models import MaterialKind, MaterialReceipt, MaterialRequirement
 from marketplace.accounts.models import User
 from marketplace.errors import NotFound, ValidationFailed
-from orders.models import Allocation
+from orders.models import COMMITTED_ALLOCATION_STATUSES, Allocation
 
 
 def _allocation_of(factory: Factory, allocation_id: int) -> Allocation:
-    allocation = Allocation.objects.select_related("order").filter(pk=allocation_id, factory=factory).first()
+    # Only the factory's jobs: a declined, expired or withdrawn offer must not set the requirements (order-wide,
+    # they gate every maker's sewing scans) of an order another factory makes.
+    allocation = (
+        Allocation.objects.select_related("order")
+        .filter(pk=allocation_id, factory=factory, status__in=COMMITTED_ALLOCATION_STATUSES)
+        .first()
+    )
     if allocation is None:
         raise NotFound("Allocation not found.")
     return allocation
