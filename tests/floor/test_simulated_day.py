@@ -125,7 +125,8 @@ def _the_late_style_is_rerouted(
     risks = services.deadline_risks_assess(factory=factory, today=today)
     assert [(r.allocation_id, r.reason) for r in risks] == [(late.pk, "run_rate")]  # the others ship in 20 days
     (risk,) = risks
-    assert risk.projected_date is not None and risk.projected_date > late.ship_by
+    assert late.ship_by is not None and risk.projected_date is not None
+    assert risk.projected_date > late.ship_by
     assert risk.remaining_pieces == late.quantity - finished
     assert not DeadlineRisk.objects.filter(allocation__in=others).exists()
 
