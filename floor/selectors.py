@@ -273,12 +273,21 @@ def payroll_xlsx(payroll: Payroll) -> bytes:
 # --- attendance and efficiency --------------------------------------------------------------------
 
 
-def _attended(row: LineWorkerDay, shifts: dict[tuple[int, int, date], int]) -> Decimal:
-    recorded = shifts.get((row.worker_id, row.line_id, row.day))
+def _attended(
+    worker_id: int,
+    line_id: int,
+    day: date,
+    first_at: datetime,
+    last_at: datetime,
+    earned: Decimal,
+    shifts: dict[tuple[int, int, date], int],
+) -> Decimal:
+    """A recorded shift wins; else the span of the worker's scans, never less than what was earned."""
+    recorded = shifts.get((worker_id, line_id, day))
     if recorded is not None:
         return Decimal(recorded)
-    span = Decimal((row.last_at - row.first_at).total_seconds()) / 60
-    return max(span, row.earned_minutes)
+    span = Decimal((last_at - first_at).total_seconds()) / 60
+    return max(span, earned)
 
 
 @dataclass(frozen=True)
@@ -308,8 +317,12 @@ def line_efficiency(*, factory: Factory, start: date, end: date) -> list[LineEff
         for s in Shift.objects.filter(factory=factory, day__gte=start, day__lte=end)
     }
     attended: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
-    for row in LineWorkerDay.objects.filter(factory=factory, day__gte=start, day__lte=end):
-        attended[(row.line_id, row.day)] += _attended(row, shifts)
+    # Flat tuples, not model instances: a month of a large factory is thousands of worker-days.
+    rows = LineWorkerDay.objects.filter(factory=factory, day__gte=start, day__lte=end).values_list(
+        "worker_id", "line_id", "day", "first_at", "last_at", "earned_minutes"
+    )
+    for worker_id, line_id, day, first_at, last_at, earned in rows:
+        attended[(line_id, day)] += _attended(worker_id, line_id, day, first_at, last_at, earned, shifts)
     out = []
     for ld in (
         LineDay.objects.filter(factory=factory, day__gte=start, day__lte=end)
