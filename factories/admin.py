@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from factories.models import CapacityDay, Category, Fabric, Factory, FactoryStatus, Process, Region
+from factories.models import TRACK_RECORD_FIELDS, CapacityDay, Category, Fabric, Factory, FactoryStatus, Process, Region
 from factories.services import PROFILE_FIELDS, factory_update, factory_verify
 from marketplace.errors import DomainError
 
@@ -43,16 +43,7 @@ class FabricAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
 
 
-TRACK_RECORD = (
-    "jobs_delivered",
-    "jobs_on_time",
-    "qc_pieces",
-    "qc_defects",
-    "offers_received",
-    "offers_accepted",
-    "offers_answered",
-    "response_seconds_total",
-)
+TRACK_RECORD = TRACK_RECORD_FIELDS
 
 
 class FactoryAdminForm(ModelForm):

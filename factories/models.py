@@ -79,6 +79,19 @@ class FactoryStatus(models.TextChoices):
     PAUSED = "paused", "Paused"
 
 
+# The track-record counters the matching score reads; services update them with F() expressions.
+TRACK_RECORD_FIELDS = (
+    "jobs_delivered",
+    "jobs_on_time",
+    "qc_pieces",
+    "qc_defects",
+    "offers_received",
+    "offers_accepted",
+    "offers_answered",
+    "response_seconds_total",
+)
+
+
 class Factory(models.Model):
     owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="factory")
     name = models.CharField(max_length=200)

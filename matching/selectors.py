@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
-from factories.models import CapacityDay, Factory, FactoryStatus
+from factories.models import TRACK_RECORD_FIELDS, CapacityDay, Factory, FactoryStatus
 from matching import engine
 from matching.engine import FactoryState, OrderSpec
 from matching.models import MatchRun
@@ -52,14 +52,7 @@ _FACTORY_FIELDS = (
     "minutes_per_day",
     "efficiency",
     "working_weekdays",
-    "jobs_delivered",
-    "jobs_on_time",
-    "qc_pieces",
-    "qc_defects",
-    "offers_received",
-    "offers_accepted",
-    "offers_answered",
-    "response_seconds_total",
+    *TRACK_RECORD_FIELDS,
 )
 
 
