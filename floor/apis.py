@@ -380,14 +380,22 @@ class WorkerOutputApi(APIView):
 
 
 class PayrollApi(APIView):
-    """Wages for a period per worker and day: JSON, or `?export=csv` / `?export=xlsx` as a download."""
+    """Wages for a period per worker and day: JSON one page of days at a time (`?page=`, `?page_size=`, at most 200)
+    with the period totals of every worker, or `?export=csv` / `?export=xlsx` as the full-period download."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="floor_payroll",
         tags=["floor"],
-        parameters=[FACTORY_QUERY, PayrollQuerySerializer],
+        parameters=[
+            FACTORY_QUERY,
+            PayrollQuerySerializer,
+            OpenApiParameter("page", int, description="JSON only: page of worker-days (by badge, then day)."),
+            OpenApiParameter(
+                "page_size", int, description="JSON only: worker-days per page (default 50, at most 200)."
+            ),
+        ],
         responses={
             (200, "application/json"): OpenApiTypes.OBJECT,
             (200, "text/csv"): OpenApiTypes.STR,
@@ -399,21 +407,40 @@ class PayrollApi(APIView):
         query = PayrollQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, end = selectors.date_range(query.validated_data)
-        payroll = selectors.payroll(factory=factory, start=start, end=end)
         export = query.validated_data["export"]
         name = f"payroll-{factory.pk}-{start}-{end}"
         if export == "csv":
+            payroll = selectors.payroll(factory=factory, start=start, end=end)
             response = HttpResponse(selectors.payroll_csv(payroll), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
             return response
         if export == "xlsx":
+            payroll = selectors.payroll(factory=factory, start=start, end=end)
             response = HttpResponse(
                 selectors.payroll_xlsx(payroll),
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
             response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
             return response
-        return Response(payroll.as_dict())
+        # The JSON is for a screen: a month of a 150-worker factory is 4,500 days, rendered on every request if
+        # unpaged. The totals stay whole-period (one GROUP BY), so a page never shows a partial total.
+        paginator = Pagination()
+        page = paginator.paginate_queryset(
+            selectors.worker_day_values(factory=factory, start=start, end=end), request, view=self
+        )
+        assert page is not None  # Pagination always has a page size
+        return Response(
+            {
+                "factory": factory.pk,
+                "start": start,
+                "end": end,
+                "count": paginator.page.paginator.count,
+                "next": paginator.get_next_link(),
+                "previous": paginator.get_previous_link(),
+                "rows": [r.as_dict() for r in selectors.worker_day_rows(page)],
+                "totals": selectors.payroll_totals(factory=factory, start=start, end=end),
+            }
+        )
 
 
 class LineEfficiencyApi(APIView):
