@@ -535,6 +535,29 @@ class _Category:
         self.processes = np.array([index.process_bits(f.processes) for f in states], dtype=np.int64)
         self.fabrics = np.array([index.fabric_bits(f.fabrics) for f in states], dtype=np.int64)
         self.slots = np.array([index.slot[f.id] for f in states], dtype=np.int64)
+        self._lower: np.ndarray | None = None
+        self._below_min: np.ndarray | None = None
+
+    def below_min(self) -> np.ndarray:
+        """Each factory's `below_min_qty` candidate as an object array (it depends on the factory only)."""
+        if self._below_min is None:
+            below = np.empty(len(self.states), dtype=object)
+            below[:] = [_make_candidate(f.id, f.name, REASON_BELOW_MIN, f"min {f.min_qty}") for f in self.states]
+            self._below_min = below
+        return self._below_min
+
+    def lower(self) -> np.ndarray:
+        """Each factory's `ranked_lower` ("not scored") candidate as an object array, built on first use.
+
+        The candidate depends on the factory only, so every order kind of the category shares it.
+        """
+        if self._lower is None:
+            lower = np.empty(len(self.states), dtype=object)
+            lower[:] = [
+                _make_candidate(f.id, f.name, REASON_RANKED_LOWER, "not scored: bound below") for f in self.states
+            ]
+            self._lower = lower
+        return self._lower
 
 
 class _Group:
@@ -562,25 +585,33 @@ class _Group:
         extra_bits, self.extra = np.unique(cat.processes[able] & ~index.process_bits(processes), return_inverse=True)
         self.extra = self.extra.reshape(-1)
         self.extras = [index.process_names(b) for b in extra_bits.tolist()]
-        # Every factory's slot in id order: the passed-over candidates of the others are filled in once,
-        # so a decision copies this list instead of sorting thousands of candidates.
-        self.template = index.category_template(category)
-        slot = index.slot
-        for c in incapable:
-            self.template[slot[c.factory_id]] = c
-        self.slots = cat.slots[able].tolist()
-        self._below_min: dict[int, Candidate] = {}
-        # The i-th factory's `ranked_lower` candidate for when it is not scored (built on first use;
-        # its bound goes to `Decision.bounds`).
-        self.lower: list[Candidate | None] = [None] * len(self.states)
+        # Every factory's slot in id order, as an object array: the passed-over candidates of the others
+        # are filled in once, so a decision copies it, scatters the capable factories' candidates into it
+        # and drops the eligible ones' slots, all in C, instead of sorting thousands of candidates.
+        self.template = index.category_slots(category).copy()
+        if incapable:
+            at = np.array([index.slot[c.factory_id] for c in incapable], dtype=np.int64)
+            passed = np.empty(len(incapable), dtype=object)
+            passed[:] = incapable
+            self.template[at] = passed
+        self.slots = cat.slots[able]
+        self._cat = cat
+        self._able = able
+        self._below_min: np.ndarray | None = None
+        self._lower: np.ndarray | None = None
 
-    def below_min(self, i: int) -> Candidate:
-        """The (unchanging) `below_min_qty` candidate of the i-th factory, built on first use."""
-        c = self._below_min.get(i)
-        if c is None:
-            f = self.states[i]
-            c = self._below_min[i] = _make_candidate(f.id, f.name, REASON_BELOW_MIN, f"min {f.min_qty}")
-        return c
+    def lower(self) -> np.ndarray:
+        """The capable factories' `ranked_lower` candidates, for when they are not scored (their bounds go
+        to `Decision.bounds`), taken from the category's on first use."""
+        if self._lower is None:
+            self._lower = self._cat.lower()[self._able]
+        return self._lower
+
+    def below_min_all(self) -> np.ndarray:
+        """The capable factories' (unchanging) `below_min_qty` candidates, taken from the category's."""
+        if self._below_min is None:
+            self._below_min = self._cat.below_min()[self._able]
+        return self._below_min
 
 
 def rank(
@@ -609,14 +640,11 @@ def rank(
     w = weights or DEFAULT_WEIGHTS
     work = spec.work_minutes()
     group = index.group(spec)
-    slots = group.template.copy()
     excluded_ids = spec.excluded_factory_ids
-    for fid in excluded_ids:
-        # Screening checks `already tried` before everything else.
-        at = index.slot.get(fid)
-        if at is not None:
-            slots[at] = _make_candidate(fid, index.by_id[fid].name, REASON_ALREADY_TRIED, "")
     eligible: list[Candidate] = []
+    eligible_at: list[int] = []  # their indexes in the group
+    assigned: list[tuple[int, Candidate]] = []  # (index in the group, candidate) of the closed and scored
+    pruned = False
     states = group.states
     if states:
         q = spec.quantity
@@ -626,18 +654,20 @@ def rank(
         no_window = np.array([e < spec.earliest_start for e in ends], dtype=bool)[group.province]
         closed = above | below | no_window
         if excluded_ids:
-            closed |= np.isin(group.ids, list(excluded_ids))
-        for i in np.flatnonzero(closed).tolist():
+            excluded = np.isin(group.ids, list(excluded_ids))
+            closed |= excluded
+            # Screening checks `already tried` before everything else.
+            below &= ~excluded
+        # The below-minimum candidates are fixed per factory: they are scattered in with the others below.
+        for i in np.flatnonzero(closed & ~below).tolist():
             f = states[i]
             if f.id in excluded_ids:
-                continue  # already filled in
-            if below[i]:
-                c = group.below_min(i)
+                c = _make_candidate(f.id, f.name, REASON_ALREADY_TRIED, "")
             elif above[i]:
                 c = _candidate(spec, f, work, w, rarity, index, placement)
             else:
                 c = _make_candidate(f.id, f.name, REASON_NO_WINDOW, f"last sewing day {ends[group.province[i]]}")
-            slots[group.slots[i]] = c
+            assigned.append((i, c))
         positions = np.flatnonzero(~closed)
         if positions.size:
             bound_array = _score_bounds(spec, group, positions, w, rarity)
@@ -654,25 +684,39 @@ def rank(
                 c = _placed_candidate(spec, states[i], work, w, rarity, index, placement)
                 if c.reason is None:
                     eligible.append(c)
+                    eligible_at.append(i)
                     insort(scores, c.score, key=_negated)
-                slots[group.slots[i]] = c
+                else:
+                    assigned.append((i, c))
             if stop < len(order):
-                rest = order[stop:]
-                group_slots, lower = group.slots, group.lower
-                for j in rest:
-                    i = where[j]
-                    c = lower[i]
-                    if c is None:
-                        f = states[i]
-                        c = lower[i] = _make_candidate(f.id, f.name, REASON_RANKED_LOWER, "not scored: bound below")
-                    slots[group_slots[i]] = c
+                pruned = True
                 if bounds is not None:
-                    left = np.array(rest, dtype=np.int64)
+                    left = positions[np.array(order[stop:], dtype=np.int64)]
                     bounds.update(
-                        zip(group.ids[positions[left]].tolist(), np.round(bound_array[left], 4).tolist(), strict=True)
+                        zip(group.ids[left].tolist(), np.round(bound_array[order[stop:]], 4).tolist(), strict=True)
                     )
+    # Passed-over candidates in id order: the group's ready slots, with the capable factories' filled in
+    # (`ranked_lower` for every one not scored, the closed and scored ones over them) and the eligible
+    # ones' slots dropped.
+    slots = group.template.copy()
+    keep = None
+    if states:
+        capable = group.lower().copy() if pruned else np.empty(len(states), dtype=object)
+        if below.any():
+            capable[below] = group.below_min_all()[below]
+        for i, c in assigned:
+            capable[i] = c
+        slots[group.slots] = capable
+        if eligible_at:
+            keep = np.ones(len(slots), dtype=bool)
+            keep[group.slots[eligible_at]] = False
+    for fid in excluded_ids:
+        # Screening checks `already tried` before everything else.
+        at = index.slot.get(fid)
+        if at is not None and slots[at] is not None and slots[at].reason != REASON_ALREADY_TRIED:
+            slots[at] = _make_candidate(fid, index.by_id[fid].name, REASON_ALREADY_TRIED, "")
     eligible.sort(key=lambda c: (-c.score, c.factory_id))
-    eligible.extend([c for c in slots if c is not None and c.reason is not None])
+    eligible.extend((slots if keep is None else slots[keep]).tolist())
     return eligible
 
 
@@ -791,6 +835,7 @@ class FactoryIndex:
         self._capacity: dict[int, tuple[dict[date, int], list[int], list[int]]] = {}
         self._arrays: dict[tuple[str, frozenset[str], str], _Group] = {}
         self._templates: dict[str, list[Candidate | None]] = {}
+        self._slot_arrays: dict[str, np.ndarray] = {}
         self._categories = {category: _Category(states, self) for category, states in self.by_category.items()}
         self._capable: dict[tuple[str, frozenset[str], str], np.ndarray] = {}
 
@@ -889,6 +934,14 @@ class FactoryIndex:
             for c in self.category_rejects(category):
                 template[self.slot[c.factory_id]] = c
         return template.copy()
+
+    def category_slots(self, category: str) -> np.ndarray:
+        """`category_template` as an object array, built once per category (do not modify it: copy)."""
+        slots = self._slot_arrays.get(category)
+        if slots is None:
+            slots = self._slot_arrays[category] = np.empty(len(self._ordered), dtype=object)
+            slots[:] = self.category_template(category)
+        return slots
 
     def category_rejects(self, category: str) -> list[Candidate]:
         """`no_category` candidates of every factory not making `category`, in id order."""
