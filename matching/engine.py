@@ -671,29 +671,36 @@ def rank(
         positions = np.flatnonzero(~closed)
         if positions.size:
             bound_array = _score_bounds(spec, group, positions, w, rarity)
-            order = np.lexsort((group.ids[positions], -bound_array)).tolist()
-            bound = bound_array.tolist()
-            where = positions.tolist()
+            order = np.lexsort((group.ids[positions], -bound_array))
+            ranked_bound = bound_array[order]
+            ranked_at = positions[order]
             scores: list[float] = []  # exact scores of the eligible so far, best first
-            stop = len(order)
-            for k, j in enumerate(order):
-                if len(scores) >= exact_top and bound[j] < scores[exact_top - 1]:
-                    stop = k
-                    break
-                i = where[j]
-                c = _placed_candidate(spec, states[i], work, w, rarity, index, placement)
-                if c.reason is None:
-                    eligible.append(c)
-                    eligible_at.append(i)
-                    insort(scores, c.score, key=_negated)
-                else:
-                    assigned.append((i, c))
-            if stop < len(order):
+            n = order.size
+            stop = n
+            k = 0
+            # Usually a few dozen of the thousands are scored: convert the bound order to Python a chunk at a time.
+            while k < n and stop == n:
+                for b, i in zip(ranked_bound[k : k + 64].tolist(), ranked_at[k : k + 64].tolist(), strict=True):
+                    if len(scores) >= exact_top and b < scores[exact_top - 1]:
+                        stop = k
+                        break
+                    c = _placed_candidate(spec, states[i], work, w, rarity, index, placement)
+                    if c.reason is None:
+                        eligible.append(c)
+                        eligible_at.append(i)
+                        insort(scores, c.score, key=_negated)
+                    else:
+                        assigned.append((i, c))
+                    k += 1
+            if stop < n:
                 pruned = True
                 if bounds is not None:
-                    left = positions[np.array(order[stop:], dtype=np.int64)]
                     bounds.update(
-                        zip(group.ids[left].tolist(), np.round(bound_array[order[stop:]], 4).tolist(), strict=True)
+                        zip(
+                            group.ids[ranked_at[stop:]].tolist(),
+                            np.round(ranked_bound[stop:], 4).tolist(),
+                            strict=True,
+                        )
                     )
     # Passed-over candidates in id order: the group's ready slots, with the capable factories' filled in
     # (`ranked_lower` for every one not scored, the closed and scored ones over them) and the eligible
