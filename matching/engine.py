@@ -320,11 +320,22 @@ def window_sum(per_day: Mapping[date, int], start: date, end: date, *, positive_
 
 
 def full_days_text(free: Mapping[date, int], start: date, end: date) -> str:
-    """'full on 3-5 May' style detail for the explanation."""
-    full = [d for d in days_between(start, end) if free.get(d, 0) <= 0]
+    """'full on 3-5 May' style detail for the explanation.
+
+    Counted in one walk over the window: it is written for every factory found full, dozens per decision.
+    """
+    span = (end - start).days + 1
+    full = 0
+    get = free.get
+    day = start
+    one = timedelta(days=1)
+    for _ in range(span):
+        if get(day, 0) <= 0:
+            full += 1
+        day += one
     if not full:
         return f"only {free_in_window(free, start, end)} free minutes between {start} and {end}"
-    return f"full on {len(full)} of {len(days_between(start, end))} days between {start} and {end}"
+    return f"full on {full} of {span} days between {start} and {end}"
 
 
 # --- screening -------------------------------------------------------------------------------
