@@ -240,6 +240,7 @@ def place_decision(
 
 
 PLATFORM_WITHDRAWN = (AllocationStatus.WITHDRAWN, AllocationStatus.CANCELLED)
+SCREENED_OUT = frozenset({engine.REASON_CATEGORY, engine.REASON_PROCESS, engine.REASON_FABRIC})
 
 
 def _release_unstarted_shares(order: Order, reason: str) -> None:
@@ -348,8 +349,15 @@ def _record_run(
     chosen = {a.factory_id: a for a in created}
     raced_ids = {c.factory_id for c in raced}
     top = settings.MATCHING_EXPLAIN_TOP
+    # Factories that cannot make this kind of order at all are counted exactly (reason_counts) but
+    # listed only up to a cap: at 10,000 factories the full list would be megabytes per decision.
+    screened_cap, screened = settings.MATCHING_EXPLAIN_SCREENED_MAX, 0
     rows: list[dict[str, Any]] = []
     for c in decision.candidates:
+        if c.reason in SCREENED_OUT and c.factory_id not in raced_ids:
+            if screened >= screened_cap:
+                continue
+            screened += 1
         if c.factory_id in chosen:
             status, reason = "chosen", ""
         elif c.factory_id in raced_ids:

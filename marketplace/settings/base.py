@@ -242,6 +242,9 @@ MATCHING_PLACEMENT = env_choice("MATCHING_PLACEMENT", "alap", ("alap", "asap"))
 # Each worker keeps a snapshot of factories' capabilities and records, refreshed when a factory changes;
 # record counters (offers answered, response times) may lag by this much. Free minutes are always fresh.
 MATCHING_SNAPSHOT_MAX_AGE_SECONDS = env_float("MATCHING_SNAPSHOT_MAX_AGE_SECONDS", 30.0)
+# Factories lacking the category, a process or the fabric: how many are listed by name in each
+# explanation (all are counted).
+MATCHING_EXPLAIN_SCREENED_MAX = env_int("MATCHING_EXPLAIN_SCREENED_MAX", 200)
 # How many ranked candidates are recorded in full in the explanation.
 MATCHING_EXPLAIN_TOP = env_int("MATCHING_EXPLAIN_TOP", 50)
 # Score weights (each term is in [0, 1]); tune with MATCHING_WEIGHTS='{"price": 2}'.

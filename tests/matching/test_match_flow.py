@@ -152,3 +152,16 @@ def test_parallel_decline_of_one_keeps_the_share_held_by_the_others(merchant_a, 
     run = services.order_match(order_id=order.pk)
     assert run is not None and run.outcome == "offered"
     assert order.allocations.filter(status=AllocationStatus.OFFERED).count() == 1  # only Q3 is left
+
+
+def test_explanation_lists_screened_out_factories_up_to_a_cap_but_counts_them_all(merchant_a, settings):
+    settings.MATCHING_EXPLAIN_SCREENED_MAX = 2
+    mf.make_factory(name="Knit house")
+    for i in range(4):
+        mf.make_factory(name=f"Denim {i}", categories=("jeans",), fabrics=("denim",))
+    order = mf.make_order(merchant_a)
+    run = services.order_match(order_id=order.pk)
+    assert run is not None
+    assert run.reason_counts["no_category"] == 4
+    assert sum(1 for c in run.candidates if c["reason"] == "no_category") == 2
+    assert [c["factory_name"] for c in run.candidates if c["status"] == "chosen"] == ["Knit house"]
