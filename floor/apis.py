@@ -428,7 +428,7 @@ class PayrollApi(APIView):
         page = paginator.paginate_queryset(
             selectors.worker_day_values(factory=factory, start=start, end=end), request, view=self
         )
-        assert page is not None  # Pagination always has a page size
+        assert page is not None and paginator.page is not None  # Pagination always has a page size
         return Response(
             {
                 "factory": factory.pk,
