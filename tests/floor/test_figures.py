@@ -105,6 +105,13 @@ def test_wages_and_line_efficiency_are_exact(floor, yesterday):
     assert trend == [
         {"day": str(yesterday), "earned_minutes": "131.000", "attended_minutes": "600.0", "efficiency": "0.2183"}
     ]
+    first = owner.get(f"/api/v1/floor/payroll/?{period}&page_size=1").json()
+    assert first["count"] == 2 and first["next"] and first["previous"] is None
+    assert [r["badge"] for r in first["rows"]] == ["B101"]
+    second = owner.get(first["next"]).json()
+    assert [r["badge"] for r in second["rows"]] == ["B102"]
+    assert first["totals"] == second["totals"]  # the whole period, whatever the page
+    assert set(first["totals"]) == {"B101", "B102"}
     stranger = APIClient()
     stranger.credentials(**mf.auth_header(mf.make_merchant().owner))
     assert stranger.get(f"/api/v1/floor/payroll/?{period}").status_code == 403
