@@ -234,6 +234,8 @@ def test_pages_in_chinese(browser: Any, live_server: Any, screenshots: Path) -> 
     shot(desk, screenshots, "admin_dashboard_zh")
 
     # The switch goes back to English for this session.
-    desk.select_option("#lang-select", "en")
-    desk.wait_for_load_state()
+    # Choosing a language posts the switch form and reloads: wait for that navigation, not the current page.
+    with desk.expect_navigation():
+        desk.select_option("#lang-select", "en")
+    desk.wait_for_function("() => document.querySelector('h1').innerText.includes('Market dashboard')")
     assert "Market dashboard" in desk.inner_text("h1")
