@@ -47,8 +47,8 @@ def login(page: Any, base: str, username: str) -> None:
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", mf.PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit].primary")
 
 
 def shot(page: Any, directory: Path, name: str) -> None:
