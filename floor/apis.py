@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
@@ -69,6 +70,15 @@ CSV_COLUMNS = ["event_id", "allocation", "operation", "worker", "line", "quantit
 def _user(request: Request) -> User:
     """The authenticated account (the permission classes have already refused anonymous callers)."""
     return cast(User, request.user)
+
+
+def _factory_and_range(request: Request) -> tuple[Factory, date, date]:
+    """The caller's factory and the `?start=&end=` period (validated, with the default range)."""
+    factory = _factory_of(request)
+    query = DateRangeQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    start, end = selectors.date_range(query.validated_data)
+    return factory, start, end
 
 
 def _factory_of(request: Request) -> Factory:
@@ -371,10 +381,7 @@ class WorkerOutputApi(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
-        factory = _factory_of(request)
-        query = DateRangeQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        start, end = selectors.date_range(query.validated_data)
+        factory, start, end = _factory_and_range(request)
         rows = selectors.worker_days(factory=factory, start=start, end=end)
         return Response({"start": start, "end": end, "rows": [r.as_dict() for r in rows]})
 
@@ -455,10 +462,7 @@ class LineEfficiencyApi(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
-        factory = _factory_of(request)
-        query = DateRangeQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        start, end = selectors.date_range(query.validated_data)
+        factory, start, end = _factory_and_range(request)
         rows = selectors.line_efficiency(factory=factory, start=start, end=end)
         return Response({"start": start, "end": end, "rows": [r.as_dict() for r in rows]})
 
@@ -661,10 +665,7 @@ class EfficiencyTrendApi(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
-        factory = _factory_of(request)
-        query = DateRangeQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        start, end = selectors.date_range(query.validated_data)
+        factory, start, end = _factory_and_range(request)
         return Response(
             {"start": start, "end": end, "days": selectors.efficiency_trend(factory=factory, start=start, end=end)}
         )
