@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, cast
 
-from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import status
@@ -222,10 +221,7 @@ class FactoryCalendarApi(APIView):
             DayChange(day=d["date"], capacity_minutes=d["capacity_minutes"], note=d["note"])
             for d in serializer.validated_data["days"]
         ]
-        # All days or none: calendar_update writes day by day, and a 409 on a later day must not leave
-        # the earlier ones changed (their re-routing is rolled back with them, enqueues included).
-        with transaction.atomic():
-            calendar_update(factory=factory, changes=changes)
+        calendar_update(factory=factory, changes=changes)  # all days or none: the service's transaction
         days = sorted(c.day for c in changes)
         calendar = selectors.factory_calendar(factory=factory, start=days[0], end=days[-1])
         return Response(CalendarOutputSerializer(calendar).data)
