@@ -55,8 +55,8 @@ clean:
 ## Copy the front-end libraries pinned in package.json (npm registry) into the pages' static files.
 vendor:
 	npm ci --no-audit --no-fund
-	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md marketplace/web/static/web/vendor/
-	mv marketplace/web/static/web/vendor/LICENSE.md marketplace/web/static/web/vendor/chart.js-LICENSE.md
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md web/static/web/vendor/
+	mv web/static/web/vendor/LICENSE.md web/static/web/vendor/chart.js-LICENSE.md
 
 ## Re-extract the pages' strings into locale/zh_Hans and compile the catalog (needs GNU gettext).
 MESSAGES_IGNORE := .venv/* node_modules/* factories/* orders/* matching/* floor/* marketplace/accounts/* \

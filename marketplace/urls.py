@@ -21,7 +21,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("marketplace.web.urls")),
+    path("", include("web.urls")),
 ]
 
 # Unrouted /api/ URLs answer the API's JSON error shape; everything else Django's 404 page.

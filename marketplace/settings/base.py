@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     "factories",
     "orders",
     "matching",
-    "marketplace.web",
+    "web",
     "floor",
 ]
 
@@ -98,7 +98,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# The server-rendered pages (marketplace.web) log in here; the Django admin has its own form.
+# The server-rendered pages (web) log in here; the Django admin has its own form.
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.accounts.services import merchant_register
 from marketplace.errors import DomainError
-from marketplace.web import labels, selectors
-from marketplace.web.forms import FeasibilityForm, OrderForm, RepeatForm, SignupForm, today_plus
-from marketplace.web.views.common import error_text, merchant_required
+from web import labels, selectors
+from web.forms import FeasibilityForm, OrderForm, RepeatForm, SignupForm, today_plus
+from web.views.common import error_text, merchant_required
 from orders.models import OrderStatus
 from orders.services import order_cancel, order_create, order_receive, order_repeat
 

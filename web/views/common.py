@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.accounts.models import Role
 from marketplace.errors import DomainError
-from marketplace.web.models import FormSubmission
+from web.models import FormSubmission
 
 View = Callable[..., HttpResponse]
 

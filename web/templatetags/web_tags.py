@@ -9,7 +9,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from marketplace.web import labels
+from web import labels
 
 register = template.Library()
 

@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from factories.models import Category, Fabric, Process, Region
-from marketplace.web import labels
+from web import labels
 from orders.services import MAX_QUANTITY, OrderInput
 
 SIZE_LABELS = ("XS", "S", "M", "L", "XL", "XXL")

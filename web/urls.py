@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from marketplace.web.views import dashboard, factory, merchant, pages
+from web.views import dashboard, factory, merchant, pages
 
 app_name = "web"
 

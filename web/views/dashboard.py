@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from factories.services import factory_verify
 from marketplace.errors import DomainError
-from marketplace.web import labels, selectors
-from marketplace.web.views.common import admin_required, error_text
+from web import labels, selectors
+from web.views.common import admin_required, error_text
 
 
 @admin_required
