@@ -5,10 +5,8 @@ Thin views: input serializer -> selector (scoped to the caller) -> service -> ou
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Any, cast
+from typing import cast
 
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
@@ -20,9 +18,6 @@ from rest_framework.views import APIView
 
 from factories import selectors
 from factories.serializers import (
-    CalendarOutputSerializer,
-    CalendarQuerySerializer,
-    CalendarUpdateInputSerializer,
     CatalogOutputSerializer,
     FactoryListQuerySerializer,
     FactoryOutputSerializer,
@@ -30,21 +25,12 @@ from factories.serializers import (
     FactorySignupOutputSerializer,
     FactoryUpdateInputSerializer,
 )
-from factories.services import (
-    DayChange,
-    FactoryProfile,
-    calendar_update,
-    factory_register,
-    factory_update,
-    factory_verify,
-)
+from factories.services import FactoryProfile, factory_register, factory_update, factory_verify
 from marketplace.accounts.models import User
 from marketplace.accounts.serializers import ErrorResponseSerializer
 from marketplace.accounts.services import token_for
 from marketplace.api.pagination import Pagination
 from marketplace.api.permissions import IsFactory, IsPlatformAdmin
-
-DEFAULT_CALENDAR_DAYS = 28
 
 
 def _caller(request: Request) -> User:
@@ -185,58 +171,6 @@ class FactoryVerifyApi(APIView):
         factory_verify(factory_id=factory.pk, actor=_caller(request))
         factory = selectors.factory_get(user=_caller(request), factory_id=factory_id)
         return Response(FactoryOutputSerializer(factory).data)
-
-
-class FactoryCalendarApi(APIView):
-    """Capacity per day in sewing minutes. PUT overrides single days (holiday: 0, overtime: more)."""
-
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(
-        operation_id="factories_calendar_retrieve",
-        tags=["factories"],
-        parameters=[FACTORY_ID, CalendarQuerySerializer],
-        responses={200: CalendarOutputSerializer, 400: E400, 401: E401, 404: E404},
-    )
-    def get(self, request: Request, factory_id: int) -> Response:
-        factory = selectors.factory_get(user=_caller(request), factory_id=factory_id)
-        query = CalendarQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        start, end = _calendar_range(query.validated_data)
-        calendar = selectors.factory_calendar(factory=factory, start=start, end=end)
-        return Response(CalendarOutputSerializer(calendar).data)
-
-    @extend_schema(
-        operation_id="factories_calendar_update",
-        tags=["factories"],
-        parameters=[FACTORY_ID],
-        request=CalendarUpdateInputSerializer,
-        responses={200: CalendarOutputSerializer, 400: E400, 401: E401, 404: E404, 409: E409},
-    )
-    def put(self, request: Request, factory_id: int) -> Response:
-        factory = selectors.factory_get(user=_caller(request), factory_id=factory_id)
-        serializer = CalendarUpdateInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        changes = [
-            DayChange(day=d["date"], capacity_minutes=d["capacity_minutes"], note=d["note"])
-            for d in serializer.validated_data["days"]
-        ]
-        calendar_update(factory=factory, changes=changes)  # all days or none: the service's transaction
-        days = sorted(c.day for c in changes)
-        calendar = selectors.factory_calendar(factory=factory, start=days[0], end=days[-1])
-        return Response(CalendarOutputSerializer(calendar).data)
-
-
-def _calendar_range(params: dict[str, Any]) -> tuple[date, date]:
-    """Default today..today+27; with only one end given, the other is 27 days away."""
-    start: date | None = params.get("from")
-    end: date | None = params.get("to")
-    span = timedelta(days=DEFAULT_CALENDAR_DAYS - 1)
-    if start is None:
-        start = end - span if end is not None else timezone.localdate()
-    if end is None:
-        end = start + span
-    return start, end
 
 
 class CatalogApi(APIView):

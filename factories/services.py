@@ -1,8 +1,9 @@
-"""Writes to factories: registration, verification, profile and status changes, the capacity calendar.
+"""Writes to factories: registration, verification, profile and status changes, track-record counters.
 
-When a factory pauses or lowers a day below what is booked, the work it can no longer make is
-re-routed: offers and accepted-but-not-started allocations are withdrawn (minutes released), their
-orders return to matching, and the merchant is told why in the order's events.
+What a change means for booked work is not decided here: a pause or a capacity change is recorded as
+a domain event (factories.events) in the same transaction, and the matching layer re-routes the work
+after commit. The calendar writes that must re-route before they lower a day live in matching, which
+owns the bookings; this module only materialises standard days.
 """
 
 from __future__ import annotations
@@ -17,16 +18,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from factories.events import FACTORY_CAPACITY_CHANGED, FACTORY_PAUSED, FACTORY_VERIFIED
 from factories.models import CapacityDay, Category, Fabric, Factory, FactoryStatus, Process, Region
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import user_create
-from marketplace.errors import Conflict, IllegalTransition, ValidationFailed
-from marketplace.queue import enqueue_on_commit
-from matching.models import Reservation
-from orders.models import Allocation, AllocationStatus
+from marketplace.errors import IllegalTransition, ValidationFailed
+from marketplace.outbox.services import event_record
 
-# Allocations that can move to another factory: nothing has been cut or sewn yet.
-REROUTABLE = (AllocationStatus.OFFERED, AllocationStatus.ACCEPTED)
 MAX_CALENDAR_DAYS = 366
 
 
@@ -85,6 +83,7 @@ def factory_verify(*, factory_id: int, actor: User | None = None) -> Factory:
         factory.status = FactoryStatus.ACTIVE
         factory.verified_at = timezone.now()
         factory.save(update_fields=["status", "verified_at", "updated_at"])
+        event_record(kind=FACTORY_VERIFIED, subject_type="factory", subject_id=factory.pk)
     return factory
 
 
@@ -101,8 +100,9 @@ CAPABILITY_FIELDS = {"categories", "processes", "fabrics"}
 def factory_update(*, factory: Factory, actor: User | None, changes: dict[str, Any]) -> Factory:
     """Change a factory's profile, capabilities or status (active <-> paused).
 
-    A pause re-routes every offer and not-yet-started allocation; a capacity change recomputes
-    the standard days ahead and re-routes what no longer fits.
+    A pause, and a change of the parameters the standard calendar is made of, are recorded as domain
+    events with the change: matching then re-routes every offer and not-yet-started share of a paused
+    factory, and recomputes the standard days ahead, re-routing what no longer fits.
     """
     status = changes.pop("status", None)
     if (
@@ -116,6 +116,7 @@ def factory_update(*, factory: Factory, actor: User | None, changes: dict[str, A
     )
     with transaction.atomic():
         locked = Factory.objects.select_for_update().get(pk=factory.pk)
+        paused = status == FactoryStatus.PAUSED and locked.status != FactoryStatus.PAUSED
         for name in PROFILE_FIELDS & changes.keys():
             setattr(locked, name, changes[name])
         if status is not None:
@@ -123,123 +124,51 @@ def factory_update(*, factory: Factory, actor: User | None, changes: dict[str, A
         locked.save()
         for name in CAPABILITY_FIELDS & changes.keys():
             getattr(locked, name).set(changes[name])
-    if status == FactoryStatus.PAUSED:
-        factory_reroute_all(factory=locked, reason=f"{locked.name} paused taking work.")
-    if CAPACITY_FIELDS & changes.keys():
-        _recompute_standard_days(locked)
+        if paused:
+            event_record(
+                kind=FACTORY_PAUSED,
+                subject_type="factory",
+                subject_id=locked.pk,
+                payload={"reason": f"{locked.name} paused taking work."},
+            )
+        if CAPACITY_FIELDS & changes.keys():
+            event_record(
+                kind=FACTORY_CAPACITY_CHANGED,
+                subject_type="factory",
+                subject_id=locked.pk,
+                payload={"fields": sorted(CAPACITY_FIELDS & changes.keys())},
+            )
     return locked
 
 
-def factory_reroute_all(*, factory: Factory, reason: str) -> int:
-    ids = list(
-        Allocation.objects.filter(factory=factory, status__in=REROUTABLE)
-        .order_by("order_id", "pk")
-        .values_list("pk", flat=True)
+def capacity_days_ensure(*, factory: Factory, days: Iterable[date]) -> None:
+    """Materialise calendar rows with the factory's standard capacity (existing rows are kept)."""
+    # Sorted: two transactions inserting the same new days in different orders deadlock on the unique index.
+    rows = [
+        CapacityDay(factory=factory, day=d, capacity_minutes=factory.default_capacity(d)) for d in sorted(set(days))
+    ]
+    CapacityDay.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+# --- the track record: counters the engine scores on, moved only here (F() updates, never read-modify-write)
+
+
+def factory_record_offer(*, factory_id: int) -> None:
+    Factory.objects.filter(pk=factory_id).update(offers_received=F("offers_received") + 1)
+
+
+def factory_record_answer(*, factory_id: int, accepted: bool, response_seconds: int) -> None:
+    Factory.objects.filter(pk=factory_id).update(
+        offers_answered=F("offers_answered") + 1,
+        offers_accepted=F("offers_accepted") + int(accepted),
+        response_seconds_total=F("response_seconds_total") + max(0, response_seconds),
     )
-    return sum(int(allocation_reroute(allocation_id=a, reason=reason)) for a in ids)
 
 
-def allocation_reroute(*, allocation_id: int, reason: str) -> bool:
-    """Take a not-yet-started allocation away from its factory and send its quantity back to matching."""
-    from matching.capacity import capacity_release
-    from matching.tasks import match_order
-    from orders.models import OrderStatus
-    from orders.services import allocation_transition, order_event, order_lock, order_transition
-
-    with transaction.atomic():
-        order_id = Allocation.objects.filter(pk=allocation_id).values_list("order_id", flat=True).first()
-        if order_id is None:
-            return False
-        order = order_lock(order_id)
-        # of=self: locking the joined factory row before the capacity days would invert the lock order.
-        allocation = (
-            Allocation.objects.select_for_update(of=("self",)).select_related("order", "factory").get(pk=allocation_id)
-        )
-        if allocation.status not in REROUTABLE:
-            return False
-        allocation_transition(allocation=allocation, to_status=AllocationStatus.WITHDRAWN, message=reason)
-        capacity_release(allocation=allocation)
-        if order.status == OrderStatus.CONFIRMED:
-            order_transition(order=order, to_status=OrderStatus.MATCHING, message=f"Re-routing: {reason}")
-        else:
-            order_event(order=order, allocation=allocation, kind="rerouted", message=f"Re-routing: {reason}")
-        if order.status == OrderStatus.MATCHING:
-            enqueue_on_commit(match_order, order_id, "rerouted")
-    return True
-
-
-def _recompute_standard_days(factory: Factory) -> None:
-    """Standard (non-override) calendar rows from today on follow the new parameters."""
-    today = timezone.localdate()
-    for row in CapacityDay.objects.filter(factory=factory, day__gte=today, is_override=False).order_by("day"):
-        capacity_day_set(factory=factory, day=row.day, minutes=factory.default_capacity(row.day), override=False)
-
-
-@dataclass(frozen=True)
-class DayChange:
-    day: date
-    capacity_minutes: int
-    note: str = ""
-
-
-def calendar_update(*, factory: Factory, changes: Iterable[DayChange]) -> list[CapacityDay]:
-    """Override single days (holiday: 0, overtime: more). Lowering below what is booked re-routes work."""
-    today = timezone.localdate()
-    ordered = sorted(changes, key=lambda c: c.day)
-    for change in ordered:
-        if change.day < today:
-            raise ValidationFailed(f"{change.day} is in the past.", field="days", code="past_date")
-    result = []
-    # All days or none: a refusal on a later day must not leave the earlier ones changed.
-    with transaction.atomic():
-        for change in ordered:
-            result.append(
-                capacity_day_set(
-                    factory=factory, day=change.day, minutes=change.capacity_minutes, override=True, note=change.note
-                )
-            )
-    return result
-
-
-def capacity_day_set(*, factory: Factory, day: date, minutes: int, override: bool, note: str = "") -> CapacityDay:
-    """Set one day's capacity. If work booked on it no longer fits, re-route the newest movable work first.
-
-    Refused (409, nothing changed) when even re-routing every movable allocation would not make it fit,
-    because the rest is already in production.
-    """
-    if minutes < 0 or minutes > 1440 * 5000:
-        raise ValidationFailed("Capacity minutes out of range.", field="capacity_minutes", code="out_of_range")
-    CapacityDay.objects.bulk_create(
-        [CapacityDay(factory=factory, day=day, capacity_minutes=factory.default_capacity(day))], ignore_conflicts=True
+def factory_record_qc(*, factory_id: int, pieces: int, defects: int) -> None:
+    Factory.objects.filter(pk=factory_id).update(
+        qc_pieces=F("qc_pieces") + pieces, qc_defects=F("qc_defects") + defects
     )
-    for _ in range(5):
-        row = CapacityDay.objects.get(factory=factory, day=day)
-        if row.reserved_minutes > minutes:
-            movable = list(
-                Reservation.objects.filter(factory=factory, day=day, allocation__status__in=REROUTABLE)
-                .order_by("-allocation__offered_at")
-                .values_list("allocation_id", "minutes")
-            )
-            fixed = row.reserved_minutes - sum(m for _, m in movable)
-            if fixed > minutes:
-                raise Conflict(
-                    f"{day}: {fixed} minutes are booked by work already in production; capacity cannot go below that.",
-                    field="capacity_minutes",
-                    code="below_committed",
-                )
-            excess = row.reserved_minutes - minutes
-            for allocation_id, booked in movable:
-                if excess <= 0:
-                    break
-                allocation_reroute(allocation_id=allocation_id, reason=f"{factory.name} reduced its capacity on {day}.")
-                excess -= booked
-        updated = CapacityDay.objects.filter(pk=row.pk, reserved_minutes__lte=minutes).update(
-            capacity_minutes=minutes, is_override=override, note=note
-        )
-        if updated == 1:
-            row.refresh_from_db()
-            return row
-    raise Conflict(f"{day} kept being booked while it was being changed; try again.", field="days", code="busy")
 
 
 def factory_record_delivery(*, factory_id: int, on_time: bool) -> None:

@@ -6,6 +6,5 @@ urlpatterns = [
     path("factories/", apis.FactoryListCreateApi.as_view(), name="factory-list"),
     path("factories/<int:factory_id>/", apis.FactoryDetailApi.as_view(), name="factory-detail"),
     path("factories/<int:factory_id>/verify/", apis.FactoryVerifyApi.as_view(), name="factory-verify"),
-    path("factories/<int:factory_id>/calendar/", apis.FactoryCalendarApi.as_view(), name="factory-calendar"),
     path("catalog/", apis.CatalogApi.as_view(), name="catalog"),
 ]

@@ -1,8 +1,8 @@
-"""Enqueueing after commit, tolerant of a broker outage.
+"""Publishing tasks after commit, tolerant of a broker outage.
 
 The database is the record, the broker only a doorbell: if Redis is down when an order is
-committed, the API must still answer 201. The publish error is logged and the periodic
-sweeper (matching.tasks.sweep_stuck_orders) re-enqueues the order once the broker is back.
+committed, the API must still answer 201. The publish error is logged and a sweeper (the outbox's
+`outbox.redispatch`, matching's `sweep_stuck_orders`) publishes again once the broker is back.
 """
 
 import logging
@@ -13,15 +13,31 @@ from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
+from marketplace.celery import app
+
 logger = logging.getLogger(__name__)
+RETRY_POLICY = {"max_retries": 2, "interval_start": 0.1}
 
 
 def enqueue(task: Task, *args: Any) -> bool:
     """Publish now; False (and a log line) if the broker is unreachable."""
     try:
-        task.apply_async(args=args, retry=True, retry_policy={"max_retries": 2, "interval_start": 0.1})
+        task.apply_async(args=args, retry=True, retry_policy=RETRY_POLICY)
     except (BrokerError, RedisError, OSError) as exc:
         logger.warning("broker unavailable, %s%r left to the sweeper: %s", task.name, args, exc)
+        return False
+    return True
+
+
+def publish(task_name: str, *args: Any, queue: str) -> bool:
+    """Publish a task by its registered name to `queue`; False (and a log line) if the broker is unreachable.
+
+    By name, so that a module the task's own module imports can still publish it.
+    """
+    try:
+        app.send_task(task_name, args=args, queue=queue, retry=True, retry_policy=RETRY_POLICY)
+    except (BrokerError, RedisError, OSError) as exc:
+        logger.warning("broker unavailable, %s%r left to the sweeper: %s", task_name, args, exc)
         return False
     return True
 
@@ -29,3 +45,8 @@ def enqueue(task: Task, *args: Any) -> bool:
 def enqueue_on_commit(task: Task, *args: Any) -> None:
     """Publish once the surrounding transaction commits (a task started earlier could not see its row)."""
     transaction.on_commit(lambda: enqueue(task, *args))
+
+
+def publish_on_commit(task_name: str, *args: Any, queue: str) -> None:
+    """`publish` once the surrounding transaction commits."""
+    transaction.on_commit(lambda: publish(task_name, *args, queue=queue))

@@ -1,4 +1,5 @@
-"""The matching API: factories answer their offers; merchants and admins read why an order went where it did.
+"""The matching API: factories answer their offers and set their calendar against what is booked; merchants
+cancel orders (which frees what they hold) and, with admins, read why an order went where it did.
 
 Offers are the factory's allocations: a selector scoped to the calling factory finds them, so
 another factory's offer is a 404 and nothing changes. Accepting and declining go through
@@ -7,24 +8,37 @@ another factory's offer is a 404 and nothing changes. Accepting and declining go
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from factories import selectors as factory_selectors
+from factories.apis import E400, E401, E404, E409, FACTORY_ID
+from factories.serializers import CalendarOutputSerializer, CalendarQuerySerializer, CalendarUpdateInputSerializer
 from marketplace.api.pagination import Pagination
 from marketplace.api.permissions import IsFactory
 from marketplace.errors import NotFound
-from matching import services
+from matching import selectors, services
 from matching.serializers import (
     AdminExplanationSerializer,
     MerchantExplanationSerializer,
     OfferDeclineInputSerializer,
     OfferListFilterSerializer,
 )
-from orders import selectors
-from orders.apis import ApiView, errors, request_user
+from orders import selectors as order_selectors
+from orders.apis import ApiView, MerchantOrAdmin, detail_response, errors, request_user
 from orders.models import Allocation
-from orders.serializers import FactoryAllocationOutputSerializer
+from orders.serializers import (
+    FactoryAllocationOutputSerializer,
+    OrderCancelInputSerializer,
+    OrderDetailOutputSerializer,
+)
 
 
 class OfferListApi(ApiView):
@@ -40,7 +54,9 @@ class OfferListApi(ApiView):
         """Offers made to your factory, newest first; `?status=offered` for the ones awaiting your answer."""
         filters = OfferListFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        offers = selectors.offer_list(factory=selectors.factory_of(request_user(request)), **filters.validated_data)
+        offers = order_selectors.offer_list(
+            factory=order_selectors.factory_of(request_user(request)), **filters.validated_data
+        )
         return self.paginate(request, offers, FactoryAllocationOutputSerializer)
 
 
@@ -52,7 +68,9 @@ class OfferDetailApi(ApiView):
     )
     def get(self, request: Request, allocation_id: int) -> Response:
         """One of your offers: the order's spec, your share, the planned days and the deadline."""
-        offer = selectors.offer_get(factory=selectors.factory_of(request_user(request)), allocation_id=allocation_id)
+        offer = order_selectors.offer_get(
+            factory=order_selectors.factory_of(request_user(request)), allocation_id=allocation_id
+        )
         return Response(FactoryAllocationOutputSerializer(offer).data)
 
 
@@ -66,13 +84,15 @@ class OfferAcceptApi(ApiView):
     )
     def post(self, request: Request, allocation_id: int) -> Response:
         """Take the offer. An expired or already answered offer is a 409."""
-        factory = selectors.factory_of(request_user(request))
+        factory = order_selectors.factory_of(request_user(request))
         try:
             services.offer_accept(allocation_id=allocation_id, factory=factory, actor=request_user(request))
         except Allocation.DoesNotExist as exc:
             raise NotFound("Offer not found.") from exc
         return Response(
-            FactoryAllocationOutputSerializer(selectors.offer_get(factory=factory, allocation_id=allocation_id)).data
+            FactoryAllocationOutputSerializer(
+                order_selectors.offer_get(factory=factory, allocation_id=allocation_id)
+            ).data
         )
 
 
@@ -88,7 +108,7 @@ class OfferDeclineApi(ApiView):
         """Turn the offer down; its capacity is released and the share goes to the next factory."""
         payload = OfferDeclineInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        factory = selectors.factory_of(request_user(request))
+        factory = order_selectors.factory_of(request_user(request))
         try:
             services.offer_decline(
                 allocation_id=allocation_id,
@@ -99,7 +119,9 @@ class OfferDeclineApi(ApiView):
         except Allocation.DoesNotExist as exc:
             raise NotFound("Offer not found.") from exc
         return Response(
-            FactoryAllocationOutputSerializer(selectors.offer_get(factory=factory, allocation_id=allocation_id)).data
+            FactoryAllocationOutputSerializer(
+                order_selectors.offer_get(factory=factory, allocation_id=allocation_id)
+            ).data
         )
 
 
@@ -118,8 +140,85 @@ class OrderExplanationApi(ApiView):
     def get(self, request: Request, order_id: int) -> Response:
         """Why the order went where it did, run by run. Admins see every candidate and its score terms;
         the order's merchant sees outcomes, its own plan and the reasons counted; factories get a 404."""
-        order, runs = selectors.order_match_runs(user=request_user(request), order_id=order_id)
+        order, runs = selectors.order_explanation_runs(user=request_user(request), order_id=order_id)
         serializer = (
             AdminExplanationSerializer if request_user(request).is_platform_admin else MerchantExplanationSerializer
         )
         return Response(serializer({"order": order, "runs": runs}).data)
+
+
+# --- the merchant takes an order back ------------------------------------------------------------
+
+
+class OrderCancelApi(ApiView):
+    permission_classes = [MerchantOrAdmin]
+
+    @extend_schema(
+        operation_id="orders_cancel",
+        request=OrderCancelInputSerializer,
+        responses={200: OrderDetailOutputSerializer, **errors(400, 403, 404, 409)},
+    )
+    def post(self, request: Request, order_id: int) -> Response:
+        """Cancel an order that is not yet in production; every reservation it holds is released."""
+        order = order_selectors.order_get(user=request_user(request), order_id=order_id)
+        payload = OrderCancelInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.order_cancel(order_id=order.pk, actor=request_user(request), reason=payload.validated_data["reason"])
+        return detail_response(request, order.pk)
+
+
+# --- a factory's calendar against what is booked on it ----------------------------------------------
+
+DEFAULT_CALENDAR_DAYS = 28
+
+
+class FactoryCalendarApi(APIView):
+    """Capacity per day in sewing minutes. PUT overrides single days (holiday: 0, overtime: more)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="factories_calendar_retrieve",
+        tags=["factories"],
+        parameters=[FACTORY_ID, CalendarQuerySerializer],
+        responses={200: CalendarOutputSerializer, 400: E400, 401: E401, 404: E404},
+    )
+    def get(self, request: Request, factory_id: int) -> Response:
+        factory = factory_selectors.factory_get(user=request_user(request), factory_id=factory_id)
+        query = CalendarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = _calendar_range(query.validated_data)
+        calendar = factory_selectors.factory_calendar(factory=factory, start=start, end=end)
+        return Response(CalendarOutputSerializer(calendar).data)
+
+    @extend_schema(
+        operation_id="factories_calendar_update",
+        tags=["factories"],
+        parameters=[FACTORY_ID],
+        request=CalendarUpdateInputSerializer,
+        responses={200: CalendarOutputSerializer, 400: E400, 401: E401, 404: E404, 409: E409},
+    )
+    def put(self, request: Request, factory_id: int) -> Response:
+        factory = factory_selectors.factory_get(user=request_user(request), factory_id=factory_id)
+        serializer = CalendarUpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = [
+            services.DayChange(day=d["date"], capacity_minutes=d["capacity_minutes"], note=d["note"])
+            for d in serializer.validated_data["days"]
+        ]
+        services.calendar_update(factory=factory, changes=changes)  # all days or none: the service's transaction
+        days = sorted(c.day for c in changes)
+        calendar = factory_selectors.factory_calendar(factory=factory, start=days[0], end=days[-1])
+        return Response(CalendarOutputSerializer(calendar).data)
+
+
+def _calendar_range(params: dict[str, Any]) -> tuple[date, date]:
+    """Default today..today+27; with only one end given, the other is 27 days away."""
+    start: date | None = params.get("from")
+    end: date | None = params.get("to")
+    span = timedelta(days=DEFAULT_CALENDAR_DAYS - 1)
+    if start is None:
+        start = end - span if end is not None else timezone.localdate()
+    if end is None:
+        end = start + span
+    return start, end

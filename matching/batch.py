@@ -90,3 +90,11 @@ def orders_match_batch(*, order_id: int, trigger: str = "task") -> list[MatchRun
                 place_decision(work, decision, index, rarity, trigger=f"{trigger}:batch/{plan.path}", started=started)
             )
     return runs
+
+
+def match(*, order_id: int, trigger: str = "task") -> list[MatchRun]:
+    """Match an order: with the orders waiting beside it when batching is on, else alone. Returns the runs."""
+    if settings.MATCHING_BATCH_ENABLED:
+        return orders_match_batch(order_id=order_id, trigger=trigger)
+    run = order_match(order_id=order_id, trigger=trigger)
+    return [run] if run is not None else []

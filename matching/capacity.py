@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from factories.models import CapacityDay, Factory
+from factories.services import capacity_days_ensure
 from marketplace.errors import Conflict
 from matching.models import Reservation
 from orders.models import Allocation
@@ -21,15 +22,6 @@ from orders.models import Allocation
 
 class CapacityUnavailable(Conflict):
     default_code = "capacity_unavailable"
-
-
-def capacity_days_ensure(*, factory: Factory, days: Iterable[date]) -> None:
-    """Materialise calendar rows with the factory's standard capacity (existing rows are kept)."""
-    # Sorted: two transactions inserting the same new days in different orders deadlock on the unique index.
-    rows = [
-        CapacityDay(factory=factory, day=d, capacity_minutes=factory.default_capacity(d)) for d in sorted(set(days))
-    ]
-    CapacityDay.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def capacity_days_lock(*, factory_days: Iterable[tuple[int, date]]) -> None:

@@ -20,9 +20,11 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from factories.models import TRACK_RECORD_FIELDS, CapacityDay, Factory, FactoryStatus
+from marketplace.accounts.models import User
 from matching import engine
 from matching.engine import FactoryState, OrderSpec
 from matching.models import MatchRun
+from orders import selectors as order_selectors
 from orders.models import Order
 
 
@@ -221,3 +223,9 @@ def market_snapshot_clear() -> None:
 
 def order_match_runs(*, order: Order) -> QuerySet[MatchRun]:
     return MatchRun.objects.filter(order=order).order_by("id")
+
+
+def order_explanation_runs(*, user: User, order_id: int) -> tuple[Order, list[MatchRun]]:
+    """The matching runs of one of the caller's orders (the explanation), oldest first."""
+    order = order_selectors.order_get(user=user, order_id=order_id)
+    return order, list(MatchRun.objects.filter(order=order).order_by("id"))

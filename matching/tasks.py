@@ -23,11 +23,8 @@ TASK_OPTIONS = {
 
 @shared_task(name="matching.tasks.match_order", **TASK_OPTIONS)
 def match_order(order_id: int, trigger: str = "task") -> str:
-    if settings.MATCHING_BATCH_ENABLED:
-        runs = batch.orders_match_batch(order_id=order_id, trigger=trigger)
-        return ",".join(r.outcome for r in runs) or "noop"
-    run = services.order_match(order_id=order_id, trigger=trigger)
-    return run.outcome if run is not None else "noop"
+    runs = batch.match(order_id=order_id, trigger=trigger)
+    return ",".join(r.outcome for r in runs) or "noop"
 
 
 @shared_task(name="matching.tasks.expire_offer", **TASK_OPTIONS)

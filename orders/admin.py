@@ -1,8 +1,8 @@
 """Admin for orders: read-only views of orders, allocations, progress and the event log.
 
 Nothing here writes around the services: the only action, "re-run matching", calls
-`matching.services.order_rematch`, which moves an unmatched order back to matching through the
-state machine and enqueues the match after commit.
+`orders.services.order_rematch`, which moves an unmatched order back to matching through the
+state machine; matching starts on its status event after commit.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from marketplace.errors import DomainError
-from matching.services import order_rematch
 from orders.models import Allocation, Order, OrderEvent, OrderStatus, ProgressReport
+from orders.services import order_rematch
 
 
 class ReadOnlyAdminMixin:

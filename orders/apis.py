@@ -23,14 +23,12 @@ from marketplace.api.pagination import Pagination
 from marketplace.api.parsers import BoundedJSONParser
 from marketplace.api.permissions import IsFactory, IsMerchant, IsPlatformAdmin
 from marketplace.errors import NotFound, ValidationFailed
-from matching.services import order_rematch
 from orders import selectors, services
 from orders.models import Allocation, Order
 from orders.serializers import (
     ErrorSerializer,
     FactoryJobOutputSerializer,
     JobListFilterSerializer,
-    OrderCancelInputSerializer,
     OrderCreateInputSerializer,
     OrderDetailOutputSerializer,
     OrderListFilterSerializer,
@@ -172,23 +170,6 @@ class OrderDetailApi(ApiView):
         return detail_response(request, order_id)
 
 
-class OrderCancelApi(ApiView):
-    permission_classes = [MerchantOrAdmin]
-
-    @extend_schema(
-        operation_id="orders_cancel",
-        request=OrderCancelInputSerializer,
-        responses={200: OrderDetailOutputSerializer, **errors(400, 403, 404, 409)},
-    )
-    def post(self, request: Request, order_id: int) -> Response:
-        """Cancel an order that is not yet in production; every reservation it holds is released."""
-        order = selectors.order_get(user=request_user(request), order_id=order_id)
-        payload = OrderCancelInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.order_cancel(order_id=order.pk, actor=request_user(request), reason=payload.validated_data["reason"])
-        return detail_response(request, order.pk)
-
-
 class OrderReceiveApi(ApiView):
     permission_classes = [IsMerchant]
 
@@ -243,7 +224,7 @@ class OrderRematchApi(ApiView):
     def post(self, request: Request, order_id: int) -> Response:
         """Try matching an unmatched order again (after the market changed)."""
         order = selectors.order_get(user=request_user(request), order_id=order_id)
-        order_rematch(order_id=order.pk, actor=request_user(request))
+        services.order_rematch(order_id=order.pk, actor=request_user(request))
         return detail_response(request, order.pk)
 
 

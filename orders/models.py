@@ -68,6 +68,9 @@ class Order(models.Model):
     target_unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, default="CNY")
     sam_override = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    # The sum of the order's own operation bulletin, written by the floor layer when it makes or edits
+    # it (orders.services.order_bulletin_sam_set); None: the category's default SAM applies.
+    bulletin_sam = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True, editable=False)
     material_lead_days = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.MATCHING)
     unmatched_reason = models.TextField(blank=True)

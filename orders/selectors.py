@@ -15,7 +15,6 @@ from django.db.models import Prefetch, QuerySet
 from factories.models import Factory
 from marketplace.accounts.models import Merchant, Role, User
 from marketplace.errors import NotFound
-from matching.models import MatchRun
 from orders.models import COMMITTED_ALLOCATION_STATUSES, Allocation, Order, OrderEvent, ProgressReport, Stage
 
 
@@ -57,14 +56,6 @@ def order_get(*, user: User, order_id: int) -> Order:
     if order is None:
         raise NotFound("Order not found.")
     return order
-
-
-def order_match_runs(*, user: User, order_id: int) -> tuple[Order, list[MatchRun]]:
-    """The matching runs of one of the caller's orders (the explanation), oldest first."""
-    order = _orders_visible_to(user).filter(pk=order_id).first()
-    if order is None:
-        raise NotFound("Order not found.")
-    return order, list(MatchRun.objects.filter(order=order).order_by("id"))
 
 
 def progress_totals(reports: Iterable[ProgressReport]) -> dict[str, dict[str, int]]:

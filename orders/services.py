@@ -1,28 +1,31 @@
 """Writes to orders and allocations: one function per state change.
 
-Lock order everywhere: order row -> allocation rows -> capacity days (matching.capacity).
-Matching work is enqueued only after commit (`transaction.on_commit`).
+Lock order everywhere: order row -> allocation rows -> capacity days (`order_lock`, `allocation_lock`).
+Every transition records a domain event (orders.events) in its transaction; the upper layers act on
+them after commit (matching places an order that was posted or went back to `matching`). What needs
+the capacity ledger (cancelling, re-routing) is matching's: this layer never books or frees minutes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from factories.models import Category, Fabric, Factory, Process
-from factories.services import factory_record_delivery
+from factories.services import factory_record_delivery, factory_record_qc
 from marketplace.accounts.models import Merchant, User
 from marketplace.errors import Conflict, IllegalTransition, ValidationFailed
-from marketplace.queue import enqueue_on_commit
+from marketplace.outbox.services import event_record
+from orders.events import ALLOCATION_STATUS_CHANGED, ORDER_POSTED, ORDER_STATUS_CHANGED
 from orders.models import (
     COMMITTED_ALLOCATION_STATUSES,
     Allocation,
@@ -85,12 +88,16 @@ def order_minutes_per_piece(order: Order) -> Decimal:
 def order_sewing_sam(order: Order) -> Decimal:
     """Sewing SAM: the sum of the order's own operation bulletin when it has one, else the category's default.
 
-    The bulletin lives in the floor app, which depends on orders; it is looked up by name so that
-    orders does not import it. Reading never creates the order's copy of the bulletin.
+    The bulletin lives in the floor layer, above this one: the floor writes its sum down here
+    (`order_bulletin_sam_set`) whenever the order's bulletin is made or edited.
     """
-    operation = apps.get_model("floor", "BulletinOperation")
-    total = operation.objects.filter(bulletin__order=order).aggregate(s=Sum("sam"))["s"]
-    return Decimal(total) if total else order.category.default_sam
+    return order.bulletin_sam if order.bulletin_sam else order.category.default_sam
+
+
+def order_bulletin_sam_set(*, order: Order, sam: Decimal | None) -> None:
+    """The floor made or edited the order's operation bulletin: its sum is the order's sewing SAM from now on."""
+    order.bulletin_sam = sam if sam else None
+    Order.objects.filter(pk=order.pk).update(bulletin_sam=order.bulletin_sam, updated_at=timezone.now())
 
 
 def _validate_order_input(data: OrderInput) -> None:
@@ -149,7 +156,12 @@ def order_create(
             )
             order.processes.set(data.processes)
             order_event(order=order, kind="created", to_status=order.status, actor=actor, message="Order posted.")
-            _enqueue_match(order.pk, trigger="created")
+            event_record(
+                kind=ORDER_POSTED,
+                subject_type="order",
+                subject_id=order.pk,
+                payload={"trigger": "repeat" if repeat_of is not None else "created"},
+            )
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -244,6 +256,34 @@ def order_lock(order_id: int) -> Order:
     )
 
 
+def allocation_lock(*, allocation_id: int, factory: Factory | None = None) -> tuple[Order, Allocation]:
+    """Lock an allocation's order, then the allocation: the global lock order, in one place.
+
+    With `factory`, another factory's allocation raises Allocation.DoesNotExist (a 404, never a 403).
+    """
+    scope = Allocation.objects.filter(pk=allocation_id)
+    if factory is not None:
+        scope = scope.filter(factory=factory)
+    order_id = scope.values_list("order_id", flat=True).get()
+    order = order_lock(order_id)
+    # of=self: a join would also lock the factory row, which matching updates after the capacity
+    # days (the track record); taking it first here deadlocked declines against matching.
+    allocation = (
+        Allocation.objects.select_for_update(of=("self",)).select_related("order", "factory").get(pk=allocation_id)
+    )
+    return order, allocation
+
+
+def allocations_lock(*, order: Order, statuses: Sequence[str]) -> list[Allocation]:
+    """Lock a locked order's allocations in `statuses`, in (factory, id) order: capacity days follow that order."""
+    return list(
+        Allocation.objects.select_for_update(of=("self",))
+        .select_related("order", "factory")
+        .filter(order=order, status__in=statuses)
+        .order_by("factory_id", "pk")
+    )
+
+
 def order_transition(
     *, order: Order, to_status: str, actor: User | None = None, message: str = "", data: dict[str, Any] | None = None
 ) -> Order:
@@ -276,78 +316,21 @@ def order_transition(
         message=message,
         data=data,
     )
+    event_record(
+        kind=ORDER_STATUS_CHANGED,
+        subject_type="order",
+        subject_id=order.pk,
+        payload={"from": from_status, "to": to_status, "message": message},
+    )
     return order
 
 
-def order_cancel(*, order_id: int, actor: User | None = None, reason: str = "") -> Order:
-    """Cancel an order not yet in production, releasing every reservation it holds."""
-    from matching.capacity import capacity_release
-
+def order_rematch(*, order_id: int, actor: User | None = None) -> Order:
+    """Put an unmatched order back into matching (after the market changed); matching starts after commit."""
     with transaction.atomic():
         order = order_lock(order_id)
-        started = order.allocations.filter(
-            status__in=[AllocationStatus.IN_PRODUCTION, AllocationStatus.SHIPPED, AllocationStatus.DELIVERED]
-        )
-        if started.exists():
-            raise IllegalTransition("Part of this order is already in production; it cannot be cancelled.")
-        order_transition(order=order, to_status=OrderStatus.CANCELLED, actor=actor, message=reason or "Cancelled.")
-        for allocation in (
-            Allocation.objects.select_for_update()
-            .filter(order=order, status__in=[AllocationStatus.OFFERED, AllocationStatus.ACCEPTED])
-            .order_by("factory_id", "pk")  # capacity days are locked in (factory, day) order
-        ):
-            target = (
-                AllocationStatus.WITHDRAWN
-                if allocation.status == AllocationStatus.OFFERED
-                else AllocationStatus.CANCELLED
-            )
-            allocation_transition(allocation=allocation, to_status=target, actor=actor, message="Order cancelled.")
-            capacity_release(allocation=allocation)
+        order_transition(order=order, to_status=OrderStatus.MATCHING, actor=actor, message="Matching again.")
     return order
-
-
-def allocation_reroute_rest(*, allocation_id: int, keep_quantity: int, reason: str, actor: User | None = None) -> int:
-    """Move the unmade rest of an in-production share to another factory; returns the pieces re-routed.
-
-    The factory keeps `keep_quantity` pieces (what it has finished; 0 withdraws the share), its sewing
-    minutes from tomorrow on are released, and the order goes back to matching for the rest, which the
-    engine places like any open quantity (the late factory is excluded: it already holds a share).
-    """
-    from matching.capacity import capacity_release
-
-    with transaction.atomic():
-        order_id = Allocation.objects.filter(pk=allocation_id).values_list("order_id", flat=True).get()
-        order = order_lock(order_id)
-        allocation = Allocation.objects.select_for_update(of=("self",)).select_related("order").get(pk=allocation_id)
-        if allocation.status != AllocationStatus.IN_PRODUCTION:
-            raise IllegalTransition(f"Only a share in production can be re-routed; this one is {allocation.status}.")
-        if not 0 <= keep_quantity < allocation.quantity:
-            raise ValidationFailed(
-                f"Keep between 0 and {allocation.quantity - 1} pieces.", field="keep_quantity", code="out_of_range"
-            )
-        moved = allocation.quantity - keep_quantity
-        released = capacity_release(allocation=allocation, from_day=timezone.localdate() + timedelta(days=1))
-        if keep_quantity == 0:
-            allocation_transition(
-                allocation=allocation, to_status=AllocationStatus.WITHDRAWN, actor=actor, message=reason
-            )
-            capacity_release(allocation=allocation)
-        else:
-            Allocation.objects.filter(pk=allocation.pk).update(
-                quantity=keep_quantity,
-                sizes=scale_sizes(allocation.sizes, keep_quantity),
-                reserved_minutes=F("reserved_minutes") - released,
-                updated_at=timezone.now(),
-            )
-            order_event(
-                order=order, allocation=allocation, kind="rerouted", actor=actor,
-                message=f"{reason} {allocation.factory.name} keeps {keep_quantity} pieces; {moved} go elsewhere.",
-                data={"kept": keep_quantity, "moved": moved, "released_minutes": released},
-            )  # fmt: skip
-        if order.status != OrderStatus.MATCHING:
-            order_transition(order=order, to_status=OrderStatus.MATCHING, actor=actor, message=reason)
-        _enqueue_match(order.pk, trigger="rerouted")
-    return moved
 
 
 def order_receive(*, order_id: int, actor: User | None = None) -> Order:
@@ -355,9 +338,7 @@ def order_receive(*, order_id: int, actor: User | None = None) -> Order:
     with transaction.atomic():
         order = order_lock(order_id)
         order_transition(order=order, to_status=OrderStatus.DELIVERED, actor=actor, message="Goods received.")
-        for allocation in (
-            Allocation.objects.select_for_update().filter(order=order, status=AllocationStatus.SHIPPED).order_by("pk")
-        ):
+        for allocation in allocations_lock(order=order, statuses=[AllocationStatus.SHIPPED]):
             allocation_transition(allocation=allocation, to_status=AllocationStatus.DELIVERED, actor=actor)
             on_time = allocation.ship_by is None or (
                 allocation.shipped_at is not None and timezone.localdate(allocation.shipped_at) <= allocation.ship_by
@@ -379,12 +360,6 @@ def order_refresh_status(*, order: Order, actor: User | None = None) -> Order:
     if order.status == OrderStatus.IN_PRODUCTION and statuses == {AllocationStatus.SHIPPED}:
         order_transition(order=order, to_status=OrderStatus.SHIPPED, actor=actor, message="Every share shipped.")
     return order
-
-
-def _enqueue_match(order_id: int, *, trigger: str) -> None:
-    from matching.tasks import match_order
-
-    enqueue_on_commit(match_order, order_id, trigger)
 
 
 # --- allocations ---------------------------------------------------------------------------------
@@ -416,7 +391,62 @@ def allocation_transition(
         message=message,
         data={"factory_id": allocation.factory_id, "quantity": allocation.quantity},
     )
+    event_record(
+        kind=ALLOCATION_STATUS_CHANGED,
+        subject_type="allocation",
+        subject_id=allocation.pk,
+        payload={
+            "order_id": allocation.order_id,
+            "factory_id": allocation.factory_id,
+            "from": from_status,
+            "to": to_status,
+            "message": message,
+        },
+    )
     return allocation
+
+
+def allocation_shrink(
+    *, allocation: Allocation, keep_quantity: int, released_minutes: int, reason: str, actor: User | None = None
+) -> Allocation:
+    """A locked share in production keeps `keep_quantity` pieces; the rest (and `released_minutes`) went elsewhere."""
+    moved = allocation.quantity - keep_quantity
+    allocation.sizes = scale_sizes(allocation.sizes, keep_quantity)
+    allocation.quantity = keep_quantity
+    allocation.reserved_minutes -= released_minutes
+    allocation.save(update_fields=["quantity", "sizes", "reserved_minutes", "updated_at"])
+    order_event(
+        order=allocation.order, allocation=allocation, kind="rerouted", actor=actor,
+        message=f"{reason} {allocation.factory.name} keeps {keep_quantity} pieces; {moved} go elsewhere.",
+        data={"kept": keep_quantity, "moved": moved, "released_minutes": released_minutes},
+    )  # fmt: skip
+    return allocation
+
+
+def allocation_start_production(*, allocation: Allocation, actor: User | None = None, message: str = "") -> bool:
+    """A locked allocation's first piece is being made: accepted -> in production. True if it moved now.
+
+    The one way production starts, whether the factory reports on its phone, scans on the floor or ships.
+    """
+    if allocation.status != AllocationStatus.ACCEPTED:
+        return False
+    allocation_transition(
+        allocation=allocation,
+        to_status=AllocationStatus.IN_PRODUCTION,
+        actor=actor,
+        message=message or "Production started.",
+    )
+    return True
+
+
+def allocation_start_production_by_id(*, allocation_id: int, actor: User | None = None, message: str = "") -> bool:
+    """Lock the allocation (order first) and start its production if it was accepted; the order follows."""
+    with transaction.atomic():
+        order, allocation = allocation_lock(allocation_id=allocation_id)
+        if not allocation_start_production(allocation=allocation, actor=actor, message=message):
+            return False
+        order_refresh_status(order=order, actor=actor)
+    return True
 
 
 def allocation_report_progress(
@@ -437,17 +467,10 @@ def allocation_report_progress(
     if defects > quantity:
         raise ValidationFailed("Defects cannot exceed the pieces reported.", field="defects", code="out_of_range")
     with transaction.atomic():
-        order_id = Allocation.objects.filter(pk=allocation_id, factory=factory).values_list("order_id", flat=True).get()
-        order = order_lock(order_id)
-        allocation = Allocation.objects.select_for_update().select_related("order").get(pk=allocation_id)
-        if allocation.status == AllocationStatus.ACCEPTED:
-            allocation_transition(
-                allocation=allocation,
-                to_status=AllocationStatus.IN_PRODUCTION,
-                actor=actor,
-                message="Production started.",
-            )
-        elif allocation.status != AllocationStatus.IN_PRODUCTION:
+        order, allocation = allocation_lock(allocation_id=allocation_id, factory=factory)
+        if not allocation_start_production(allocation=allocation, actor=actor) and (
+            allocation.status != AllocationStatus.IN_PRODUCTION
+        ):
             raise IllegalTransition(f"Progress cannot be reported on an allocation that is {allocation.status}.")
         done = allocation.progress_reports.filter(stage=stage).aggregate(q=Sum("quantity"))["q"] or 0
         if done + quantity > allocation.quantity:
@@ -460,9 +483,7 @@ def allocation_report_progress(
             allocation=allocation, stage=stage, quantity=quantity, defects=defects, note=note, reported_by=actor
         )
         if stage == Stage.QC:
-            Factory.objects.filter(pk=factory.pk).update(
-                qc_pieces=F("qc_pieces") + quantity, qc_defects=F("qc_defects") + defects
-            )
+            factory_record_qc(factory_id=factory.pk, pieces=quantity, defects=defects)
         order_event(
             order=order,
             allocation=allocation,
@@ -480,11 +501,8 @@ def allocation_ship(
 ) -> Allocation:
     """The factory ships its share; when every share has shipped, so has the order."""
     with transaction.atomic():
-        order_id = Allocation.objects.filter(pk=allocation_id, factory=factory).values_list("order_id", flat=True).get()
-        order = order_lock(order_id)
-        allocation = Allocation.objects.select_for_update().select_related("order").get(pk=allocation_id)
-        if allocation.status == AllocationStatus.ACCEPTED:
-            allocation_transition(allocation=allocation, to_status=AllocationStatus.IN_PRODUCTION, actor=actor)
+        order, allocation = allocation_lock(allocation_id=allocation_id, factory=factory)
+        allocation_start_production(allocation=allocation, actor=actor)
         allocation_transition(
             allocation=allocation,
             to_status=AllocationStatus.SHIPPED,

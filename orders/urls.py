@@ -7,7 +7,6 @@ from orders import apis
 urlpatterns = [
     path("orders/", apis.OrderListCreateApi.as_view(), name="order-list"),
     path("orders/<int:order_id>/", apis.OrderDetailApi.as_view(), name="order-detail"),
-    path("orders/<int:order_id>/cancel/", apis.OrderCancelApi.as_view(), name="order-cancel"),
     path("orders/<int:order_id>/receive/", apis.OrderReceiveApi.as_view(), name="order-receive"),
     path("orders/<int:order_id>/repeat/", apis.OrderRepeatApi.as_view(), name="order-repeat"),
     path("orders/<int:order_id>/rematch/", apis.OrderRematchApi.as_view(), name="order-rematch"),

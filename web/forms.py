@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from factories.models import Category, Fabric, Process, Region
-from web import labels
 from orders.services import MAX_QUANTITY, OrderInput
+from web import labels
 
 SIZE_LABELS = ("XS", "S", "M", "L", "XL", "XXL")
 
@@ -150,8 +151,4 @@ def new_once_token() -> str:
 
 
 def today_plus(days: int) -> date:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     return timezone.localdate() + timedelta(days=days)

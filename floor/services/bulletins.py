@@ -11,6 +11,7 @@ from django.db.models import Sum
 from floor.models import Bulletin, BulletinOperation, Machine
 from marketplace.errors import ValidationFailed
 from orders.models import Order, Stage
+from orders.services import order_bulletin_sam_set
 
 
 def default_bulletin(category_id: str) -> Bulletin | None:
@@ -57,6 +58,7 @@ def bulletin_for_order(order: Order) -> Bulletin:
                     )
                 ]
             BulletinOperation.objects.bulk_create(ops)
+            order_bulletin_sam_set(order=order, sam=sum((o.sam for o in ops), Decimal("0")))
     except IntegrityError:
         return Bulletin.objects.get(order=order)
     return bulletin
@@ -113,4 +115,5 @@ def bulletin_replace_operations(*, order: Order, operations: list[OperationInput
                 },
             )
         bulletin.save(update_fields=["updated_at"])
+        order_bulletin_sam_set(order=order, sam=bulletin_sam(bulletin))
     return bulletin

@@ -16,10 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from factories.models import CapacityDay, Factory
-from factories.services import capacity_day_set
 from floor import selectors as floor_selectors
 from floor.models import CapacityEstimate
 from marketplace.errors import Conflict
+from matching.services import capacity_day_set
 
 WINDOW_DAYS = 14
 HALF_LIFE_DAYS = Decimal(7)

@@ -50,6 +50,7 @@ from floor.models import (
 )
 from floor.services.bulletins import bulletin_for_order
 from orders.models import Allocation, AllocationStatus, Order, Stage
+from orders.services import allocation_start_production_by_id
 
 MAX_EVENTS = getattr(settings, "FLOOR_MAX_EVENTS_PER_REQUEST", 10_000)
 # Device clocks drift; a scan this far ahead of the server clock is a clock error, not a scan.
@@ -314,18 +315,9 @@ def _resolve(event: _Event, refs: _Refs) -> tuple[_Event, BulletinOperation, int
 
 def _start_production(allocation_ids: set[int], refs: _Refs) -> None:
     """The first scan of an accepted allocation starts its production (order lock first, as everywhere)."""
-    from orders.services import allocation_transition, order_lock, order_refresh_status
-
     for allocation_id in sorted(allocation_ids):
-        if refs.allocations[allocation_id].status != AllocationStatus.ACCEPTED:
-            continue
-        order = order_lock(refs.allocations[allocation_id].order_id)
-        allocation = Allocation.objects.select_for_update().select_related("order").get(pk=allocation_id)
-        if allocation.status == AllocationStatus.ACCEPTED:
-            allocation_transition(
-                allocation=allocation, to_status=AllocationStatus.IN_PRODUCTION, message="First scan on the floor."
-            )
-            order_refresh_status(order=order)
+        if refs.allocations[allocation_id].status == AllocationStatus.ACCEPTED:
+            allocation_start_production_by_id(allocation_id=allocation_id, message="First scan on the floor.")
 
 
 EVENT_COLUMNS = (

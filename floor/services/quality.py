@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from factories.models import Factory
+from factories.services import factory_record_qc
 from floor.models import DefectType, Line, QcDefect, QcInspection, QcResult
 from marketplace.accounts.models import User
 from marketplace.errors import NotFound, ValidationFailed
@@ -64,7 +64,7 @@ def qc_inspection_record(
     at: datetime | None = None,
 ) -> QcInspection:
     """Record an inspection; the sample and accept number come from the lot size. Feeds the factory's
-    qc_pieces / qc_defects (the engine's quality score) with F() updates, never read-modify-write."""
+    qc_pieces / qc_defects (the engine's quality score) through the factories service."""
     allocation = Allocation.objects.filter(pk=allocation_id, factory=factory).first()
     if allocation is None:
         raise NotFound("Allocation not found.")
@@ -105,7 +105,5 @@ def qc_inspection_record(
         QcDefect.objects.bulk_create(
             [QcDefect(inspection=inspection, defect_type=types[c], count=n) for c, n in sorted(defects.items()) if n]
         )
-        Factory.objects.filter(pk=factory.pk).update(
-            qc_pieces=F("qc_pieces") + sample, qc_defects=F("qc_defects") + found
-        )
+        factory_record_qc(factory_id=factory.pk, pieces=sample, defects=found)
     return inspection

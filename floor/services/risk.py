@@ -7,7 +7,7 @@ not yet received delays that by the fabric's lead time. A finish after `ship_by`
 risk per allocation) and tells the merchant in the order's events; a risk that went away is resolved.
 
 On the merchant's confirmation (`risk_request_reroute`) the unfinished pieces are re-routed to another
-factory through the engine (`orders.services.allocation_reroute_rest`).
+factory through the engine (`matching.services.allocation_reroute_rest`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from floor.models import AllocationOperationTotal, DeadlineRisk, RiskStatus
 from floor.services.ingest import material_coverage
 from marketplace.accounts.models import Merchant, User
 from marketplace.errors import IllegalTransition, NotFound
+from matching.services import allocation_reroute_rest
 from orders.models import Allocation, AllocationStatus
-from orders.services import allocation_reroute_rest, order_event
+from orders.services import order_event
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,7 @@ class MerchantSignupApi(APIView):
             password=data["password"],
             email=data["email"],
             name=data["name"],
-            region_code=region.code if region is not None else None,
+            region_code=region.pk if region is not None else None,
         )
         merchant.token = token_for(user=merchant.owner)  # type: ignore[attr-defined]
         return Response(MerchantSignupOutputSerializer(merchant).data, status=status.HTTP_201_CREATED)

@@ -31,11 +31,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "marketplace.accounts",
+    "marketplace.outbox",
     "factories",
     "orders",
     "matching",
-    "web",
     "floor",
+    "web",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +207,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.tasks.expire_offers",
         "schedule": env_float("EXPIRE_OFFERS_EVERY_SECONDS", 15.0),
     },
+    # Handlers of domain events whose task was lost (broker restart, killed worker) run again.
+    "outbox-redispatch": {
+        "task": "outbox.redispatch",
+        "schedule": env_float("OUTBOX_SWEEP_EVERY_SECONDS", 15.0),
+    },
     "sweep-stuck-orders": {
         "task": "matching.tasks.sweep_stuck_orders",
         "schedule": env_float("SWEEP_EVERY_SECONDS", 60.0),
@@ -220,6 +227,12 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Domain events (the outbox) ------------------------------------------------------------
+# An event whose handlers have not all run this long after it was recorded is dispatched again...
+OUTBOX_REDISPATCH_AFTER_SECONDS = env_float("OUTBOX_REDISPATCH_AFTER_SECONDS", 30.0)
+# ...at most this many times; then it is marked failed and shown to admins (Django admin, Domain events).
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 20)
 
 # --- Matching -----------------------------------------------------------------------------
 OFFER_TTL_SECONDS = env_int("OFFER_TTL_SECONDS", 900)

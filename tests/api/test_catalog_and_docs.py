@@ -14,6 +14,7 @@ from factories.models import CapacityDay, Factory, FactoryStatus
 from marketplace.accounts.models import Role, User
 from tests import model_factories as mf
 from tests.conftest import client_for
+from tests.outbox import run_outbox
 
 pytestmark = [
     pytest.mark.django_db,
@@ -213,7 +214,9 @@ def test_factory_admin_edits_go_through_factory_update(admin_client, factory_x):
     factory_x.refresh_from_db()
     assert (factory_x.name, factory_x.sewing_operators, factory_x.status) == ("X renamed", 20, FactoryStatus.ACTIVE)
     assert list(factory_x.categories.values_list("code", flat=True)) == ["tshirt"]
-    # The standard day ahead follows the new line size, as `factory_update` recomputes it.
+    # The standard day ahead follows the new line size: `factory_update` records the change, and
+    # matching recomputes the day once it has committed.
+    run_outbox()
     assert CapacityDay.objects.get(factory=factory_x, day=tomorrow).capacity_minutes == 4800
 
 

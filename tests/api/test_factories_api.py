@@ -23,6 +23,7 @@ from orders.models import AllocationStatus, Stage
 from orders.services import allocation_report_progress
 from tests import model_factories as mf
 from tests.conftest import client_for
+from tests.outbox import run_outbox
 
 pytestmark = [
     pytest.mark.django_db,
@@ -436,6 +437,7 @@ def test_capacity_change_recomputes_standard_days_ahead(factory_x):
     CapacityDay.objects.create(factory=factory_x, day=start + timedelta(days=1), capacity_minutes=2400)
 
     client.patch(detail_url(factory_x), {"sewing_operators": 5})
+    run_outbox()  # matching recomputes the standard days after the change commits
 
     rows = dict(CapacityDay.objects.filter(factory=factory_x).values_list("day", "capacity_minutes"))
     assert rows == {start: 100, start + timedelta(days=1): 1200}  # override kept, standard day follows
@@ -458,6 +460,7 @@ def test_pausing_withdraws_open_offers_and_releases_their_minutes(factory_x, mer
     assert CapacityDay.objects.filter(factory=factory_x).aggregate(m=Sum("reserved_minutes"))["m"] == 2000
 
     response = client_for(factory_x.owner).patch(detail_url(factory_x), {"status": "paused"})
+    run_outbox()  # matching re-routes after the pause commits
 
     assert response.status_code == 200
     offer.refresh_from_db()

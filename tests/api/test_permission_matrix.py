@@ -46,11 +46,11 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from factories.models import Factory
-from factories.services import DayChange, calendar_update
 from floor import services as floor_services
 from floor.models import DeviceKey
 from marketplace.accounts.models import Merchant, User
 from matching import services as matching_services
+from matching.services import DayChange, calendar_update, order_cancel
 from matching.tasks import match_order
 from orders import services as order_services
 from orders.models import Allocation, AllocationStatus, Order, OrderStatus, Stage
@@ -724,7 +724,7 @@ def test_the_checks_are_not_vacuous(world: World) -> None:
                   "factories.Factory", "floor.DeviceKey", "floor.FloorEvent", "authtoken.Token"):  # fmt: skip
         assert snapshot(world.owned)[label], label
     before, owned_before = snapshot(), snapshot(world.owned)
-    order_services.order_cancel(order_id=world.order_confirmed, reason="sanity")
+    order_cancel(order_id=world.order_confirmed, reason="sanity")
     changed = diff(before, snapshot())
     for label in ("orders.Order", "orders.Allocation", "factories.CapacityDay", "matching.Reservation"):
         assert label in changed, label

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from factories import demo
+from demo import market as demo
 from factories.models import CapacityDay, Category, Factory, FactoryStatus
 from marketplace.accounts.models import Merchant, Role, User
 from matching import services as matching

@@ -15,8 +15,8 @@ from matching import services as matching_services
 from matching import tasks
 from matching.capacity import capacity_reserve
 from matching.models import Reservation
+from matching.services import allocation_reroute_rest, order_cancel
 from orders.models import AllocationStatus, OrderEvent, OrderStatus
-from orders.services import allocation_reroute_rest, order_cancel
 from tests import model_factories as mf
 from tests.floor import helpers as h
 

@@ -10,15 +10,18 @@ from datetime import date
 import pytest
 from django.db.models import Sum
 
+from factories.events import FACTORY_PAUSED
 from factories.models import CapacityDay, Factory
-from factories.services import DayChange, calendar_update, factory_update
+from factories.services import factory_update
 from marketplace.errors import Conflict
 from matching import services, tasks
 from matching.ledger import ledger_problems
 from matching.models import Reservation
+from matching.services import DayChange, calendar_update
 from orders.models import Allocation, AllocationStatus, Order, OrderEvent, OrderStatus
 from orders.services import allocation_report_progress
 from tests import model_factories as mf
+from tests.outbox import run_outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +55,7 @@ def test_pause_reroutes_offers_and_accepted_work_but_not_production(merchant_a):
     other = mf.make_factory(name="Other")  # joins after: the paused factory's work has somewhere to go
 
     factory_update(factory=paused, actor=None, changes={"status": "paused"})
+    run_outbox(FACTORY_PAUSED)  # matching re-routes after the pause commits
 
     assert Factory.objects.get(pk=paused.pk).status == "paused"
     assert status_of(offer) == AllocationStatus.WITHDRAWN

@@ -41,11 +41,19 @@ from hypothesis.stateful import (
 )
 
 from factories.models import CapacityDay, Factory, FactoryStatus
-from factories.services import DayChange, calendar_update, factory_update
+from factories.services import factory_update
 from marketplace.accounts.models import Merchant
 from marketplace.errors import DomainError
 from matching.ledger import ledger_problems
-from matching.services import offer_accept, offer_decline, offer_expire, order_match, order_rematch
+from matching.services import (
+    DayChange,
+    calendar_update,
+    offer_accept,
+    offer_decline,
+    offer_expire,
+    order_cancel,
+    order_match,
+)
 from orders.models import (
     COMMITTED_ALLOCATION_STATUSES,
     LIVE_ALLOCATION_STATUSES,
@@ -55,7 +63,7 @@ from orders.models import (
     OrderEvent,
     OrderStatus,
 )
-from orders.services import allocation_report_progress, allocation_ship, order_cancel, order_receive
+from orders.services import allocation_report_progress, allocation_ship, order_receive, order_rematch
 from orders.state import ALLOCATION_TRANSITIONS, ORDER_TRANSITIONS
 from tests import model_factories as mf
 

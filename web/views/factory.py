@@ -17,14 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from factories.models import Factory
-from factories.services import DayChange, calendar_update
 from marketplace.errors import DomainError
+from matching.services import DayChange, calendar_update, offer_accept, offer_decline
+from orders.models import Allocation, AllocationStatus
+from orders.services import allocation_report_progress, allocation_ship
 from web import labels, selectors
 from web.forms import DayForm, DeclineForm, OnceForm, ProgressForm, ShipForm, new_once_token
 from web.views.common import AlreadyDone, error_text, factory_required, run_once
-from matching.services import offer_accept, offer_decline
-from orders.models import Allocation, AllocationStatus
-from orders.services import allocation_report_progress, allocation_ship
 
 CALENDAR_DAYS = 28
 

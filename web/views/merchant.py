@@ -15,11 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.accounts.services import merchant_register
 from marketplace.errors import DomainError
+from matching.services import order_cancel
+from orders.models import OrderStatus
+from orders.services import order_create, order_receive, order_repeat
 from web import labels, selectors
 from web.forms import FeasibilityForm, OrderForm, RepeatForm, SignupForm, today_plus
 from web.views.common import error_text, merchant_required
-from orders.models import OrderStatus
-from orders.services import order_cancel, order_create, order_receive, order_repeat
 
 CANCELLABLE = (OrderStatus.MATCHING, OrderStatus.CONFIRMED, OrderStatus.UNMATCHED)
 

@@ -23,9 +23,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from factories.models import Category, Fabric, Factory, FactoryStatus, Process, Region
-from factories.services import DayChange, FactoryProfile, calendar_update, factory_register, factory_verify
+from factories.services import FactoryProfile, factory_register, factory_verify
 from marketplace.accounts.models import Merchant, User
 from marketplace.accounts.services import merchant_register
+from matching.services import DayChange, calendar_update
 from orders.models import Order
 from orders.services import OrderInput, order_create, scale_sizes
 

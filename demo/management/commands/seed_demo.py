@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from factories import demo
+from demo import market as demo
 
 
 class Command(BaseCommand):

@@ -1,0 +1,12 @@
+"""The domain events the orders layer records (marketplace.outbox), for upper layers to act on.
+
+The orders layer never names who listens: matching starts on ORDER_POSTED and on an order going back
+to `matching`; notifications (a later layer) will listen to the same kinds.
+"""
+
+# payload: {"trigger": "created" | "repeat"}
+ORDER_POSTED = "order.posted"
+# payload: {"from": status, "to": status, "message": str}
+ORDER_STATUS_CHANGED = "order.status_changed"
+# subject: the allocation; payload: {"order_id", "factory_id", "from", "to", "message"}
+ALLOCATION_STATUS_CHANGED = "allocation.status_changed"
