@@ -9,6 +9,7 @@ another factory's offer is a 404 and nothing changes. Accepting and declining go
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -22,11 +23,13 @@ from factories import selectors as factory_selectors
 from factories.apis import E400, E401, E404, E409, FACTORY_ID
 from factories.serializers import CalendarOutputSerializer, CalendarQuerySerializer, CalendarUpdateInputSerializer
 from marketplace.api.pagination import Pagination
-from marketplace.api.permissions import IsFactory
+from marketplace.api.permissions import IsFactory, IsMerchant
 from marketplace.errors import NotFound
 from matching import selectors, services
 from matching.serializers import (
     AdminExplanationSerializer,
+    FeasibilityInputSerializer,
+    FeasibilityOutputSerializer,
     MerchantExplanationSerializer,
     OfferDeclineInputSerializer,
     OfferListFilterSerializer,
@@ -39,6 +42,7 @@ from orders.serializers import (
     OrderCancelInputSerializer,
     OrderDetailOutputSerializer,
 )
+from orders.services import OrderInput, order_input_validate
 
 
 class OfferListApi(ApiView):
@@ -145,6 +149,51 @@ class OrderExplanationApi(ApiView):
             AdminExplanationSerializer if request_user(request).is_platform_admin else MerchantExplanationSerializer
         )
         return Response(serializer({"order": order, "runs": runs}).data)
+
+
+# --- would it place? -----------------------------------------------------------------------------
+
+
+class OrderFeasibilityApi(ApiView):
+    permission_classes = [IsMerchant]
+
+    @extend_schema(
+        operation_id="orders_feasibility",
+        request=FeasibilityInputSerializer,
+        responses={200: FeasibilityOutputSerializer, **errors(400, 403)},
+    )
+    def post(self, request: Request) -> Response:
+        """A dry run of matching on an order not yet posted: would it be placed now, split how, the earliest
+        safe due date, a price range. Nothing is reserved or stored."""
+        payload = FeasibilityInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        sizes = dict(data["sizes"])
+        order_input_validate(
+            OrderInput(
+                title=data["title"],
+                category=data["category"],
+                fabric=data["fabric"],
+                quantity=data["quantity"],
+                due_date=data["due_date"],
+                target_unit_price=data.get("target_unit_price") or Decimal("1"),
+                processes=tuple(data["processes"]),
+                sizes=sizes,
+            )
+        )
+        result = services.order_feasibility(
+            merchant=order_selectors.merchant_of(request_user(request)),
+            category=data["category"],
+            fabric=data["fabric"],
+            processes=data["processes"],
+            quantity=data["quantity"],
+            due_date=data["due_date"],
+            sizes=sizes,
+            target_unit_price=data.get("target_unit_price"),
+            sam_override=data.get("sam_override"),
+            material_lead_days=data.get("material_lead_days"),
+        )
+        return Response(FeasibilityOutputSerializer(result).data)
 
 
 # --- the merchant takes an order back ------------------------------------------------------------

@@ -8,6 +8,7 @@ counted as sentences; never another factory's name or id.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -16,6 +17,7 @@ from rest_framework import serializers
 from matching import engine
 from matching.models import MatchOutcome, MatchRun
 from orders.models import AllocationStatus, OrderStatus
+from orders.serializers import OrderCreateInputSerializer
 
 
 def reason_sentences(counts: dict[str, int]) -> list[str]:
@@ -104,3 +106,30 @@ class MerchantExplanationSerializer(serializers.Serializer):
 
 class AdminExplanationSerializer(MerchantExplanationSerializer):
     runs = AdminMatchRunSerializer(many=True)  # type: ignore[assignment]
+
+
+class FeasibilityInputSerializer(OrderCreateInputSerializer):
+    """An order as it would be posted; the title, sizes and target price may be left out."""
+
+    title = serializers.CharField(max_length=200, required=False, default="")
+    sizes = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False, default=dict)
+    target_unit_price = serializers.DecimalField(
+        max_digits=7, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("99999.99"), required=False
+    )
+
+
+class FeasibilityOutputSerializer(serializers.Serializer):
+    placeable = serializers.BooleanField(help_text="Matching would place every piece by the due date, now.")
+    placed_quantity = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    factories = serializers.IntegerField(help_text="Across how many factories (more than 1: the order is split).")
+    reason = serializers.CharField(help_text="Why not, when it is not placeable.")
+    active_factories = serializers.IntegerField()
+    capable = serializers.IntegerField(help_text="Factories that can make this kind of order at all.")
+    in_time = serializers.IntegerField(help_text="Capable factories with room for at least part of it in time.")
+    earliest_due = serializers.DateField(allow_null=True, help_text="The earliest safe due date.")
+    price_low = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    price_high = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    minutes_per_piece = serializers.DecimalField(max_digits=8, decimal_places=2)
+    work_minutes = serializers.IntegerField()
+    earliest_start = serializers.DateField()

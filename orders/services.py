@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -79,10 +79,16 @@ class OrderInput:
 
 def order_minutes_per_piece(order: Order) -> Decimal:
     """Work per piece as planners count it: the SAM override, or the sewing SAM plus what processes add."""
-    if order.sam_override is not None:
-        return order.sam_override
-    added = sum((p.added_minutes for p in order.processes.all()), Decimal("0"))
-    return order_sewing_sam(order) + added
+    return minutes_per_piece(
+        sam_override=order.sam_override, sewing_sam=order_sewing_sam(order), processes=order.processes.all()
+    )
+
+
+def minutes_per_piece(*, sam_override: Decimal | None, sewing_sam: Decimal, processes: Iterable[Process]) -> Decimal:
+    """The one rule for work per piece, for a posted order and for one only being considered."""
+    if sam_override is not None:
+        return sam_override
+    return sewing_sam + sum((p.added_minutes for p in processes), Decimal("0"))
 
 
 def order_sewing_sam(order: Order) -> Decimal:
@@ -100,7 +106,8 @@ def order_bulletin_sam_set(*, order: Order, sam: Decimal | None) -> None:
     Order.objects.filter(pk=order.pk).update(bulletin_sam=order.bulletin_sam, updated_at=timezone.now())
 
 
-def _validate_order_input(data: OrderInput) -> None:
+def order_input_validate(data: OrderInput) -> None:
+    """The business rules of an order's terms (quantity, sizes, dates, price), for posting and for a dry run."""
     today = timezone.localdate()
     if data.quantity < 1 or data.quantity > MAX_QUANTITY:
         raise ValidationFailed(f"Quantity must be between 1 and {MAX_QUANTITY}.", field="quantity", code="out_of_range")
@@ -131,7 +138,7 @@ def order_create(
     With an idempotency key, a retried POST with the same body returns the first order; the same
     key with a different body is a conflict. The unique constraint settles concurrent retries.
     """
-    _validate_order_input(data)
+    order_input_validate(data)
     fingerprint = data.fingerprint()
     if idempotency_key:
         existing = Order.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()

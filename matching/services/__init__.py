@@ -7,10 +7,12 @@ answers    accept, decline, expire
 release    the one way a share ends and frees its minutes; the deadlock retry
 rerouting  cancel, re-route a paused or overbooked factory's shares, move the rest of a late share
 calendar   closing, overtime and standard-day changes against what is booked
+feasibility the dry run behind the merchant's hint: the same spec and decision, nothing reserved
 """
 
 from matching.services.answers import offer_accept, offer_decline, offer_expire, offers_due_for_expiry
 from matching.services.calendar import DayChange, calendar_update, capacity_day_set, standard_days_recompute
+from matching.services.feasibility import Feasibility, order_feasibility
 from matching.services.placing import order_match, orders_lock_for_matching, place_decision
 from matching.services.release import allocation_release, retry_on_deadlock
 from matching.services.rerouting import (
@@ -27,6 +29,7 @@ __all__ = [
     "PRE_SEWING_PROCESSES",
     "REROUTABLE",
     "DayChange",
+    "Feasibility",
     "OpenWork",
     "allocation_release",
     "allocation_reroute",
@@ -41,6 +44,7 @@ __all__ = [
     "offers_due_for_expiry",
     "open_work",
     "order_cancel",
+    "order_feasibility",
     "order_match",
     "order_spec",
     "orders_lock_for_matching",

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
 
+from factories.models import Fabric, Process
+from marketplace.accounts.models import Merchant
 from matching import engine, selectors
 from orders.models import Allocation, AllocationStatus, Order, OrderStatus, held_shares
 from orders.services import order_minutes_per_piece
@@ -25,28 +28,60 @@ PLATFORM_WITHDRAWN = (AllocationStatus.WITHDRAWN, AllocationStatus.CANCELLED)
 
 
 def order_spec(order: Order, *, quantity: int, sizes: dict[str, int], excluded: frozenset[int]) -> engine.OrderSpec:
-    """The engine's view of the order's open quantity."""
-    processes = list(order.processes.all())
-    lead = order.material_lead_days if order.material_lead_days is not None else order.fabric.lead_days
-    pre_days = max((p.added_days for p in processes if p.code in PRE_SEWING_PROCESSES), default=0)
-    post_days = max((p.added_days for p in processes if p.code not in PRE_SEWING_PROCESSES), default=0)
-    merchant = order.merchant
-    delivered = Allocation.objects.filter(order__merchant=merchant, status=AllocationStatus.DELIVERED)
-    repeat_ids: frozenset[int] = frozenset()
-    if order.repeat_of_id:
-        repeat_ids = frozenset(delivered.filter(order_id=order.repeat_of_id).values_list("factory_id", flat=True))
-    return engine.OrderSpec(
+    """The engine's view of a posted order's open quantity."""
+    return spec_build(
         order_id=order.pk,
-        merchant_id=merchant.pk,
-        category=order.category_id,
-        processes=frozenset(p.code for p in processes),
-        fabric=order.fabric_id,
+        merchant=order.merchant,
+        category_id=order.category_id,
+        fabric=order.fabric,
+        processes=list(order.processes.all()),
         quantity=quantity,
         sizes=sizes,
         minutes_per_piece=order_minutes_per_piece(order),
         target_unit_price=order.target_unit_price,
-        earliest_start=timezone.localdate() + timedelta(days=max(1, lead + pre_days)),
         due_date=order.due_date,
+        material_lead_days=order.material_lead_days,
+        repeat_of_id=order.repeat_of_id,
+        excluded=excluded,
+    )
+
+
+def spec_build(
+    *,
+    order_id: int,
+    merchant: Merchant,
+    category_id: str,
+    fabric: Fabric,
+    processes: Sequence[Process],
+    quantity: int,
+    sizes: dict[str, int],
+    minutes_per_piece: Decimal,
+    target_unit_price: Decimal,
+    due_date: date,
+    material_lead_days: int | None,
+    repeat_of_id: int | None = None,
+    excluded: frozenset[int] = frozenset(),
+) -> engine.OrderSpec:
+    """The one place an OrderSpec is made: from a posted order (`order_spec`) or a dry run's input."""
+    lead = material_lead_days if material_lead_days is not None else fabric.lead_days
+    pre_days = max((p.added_days for p in processes if p.code in PRE_SEWING_PROCESSES), default=0)
+    post_days = max((p.added_days for p in processes if p.code not in PRE_SEWING_PROCESSES), default=0)
+    delivered = Allocation.objects.filter(order__merchant=merchant, status=AllocationStatus.DELIVERED)
+    repeat_ids: frozenset[int] = frozenset()
+    if repeat_of_id:
+        repeat_ids = frozenset(delivered.filter(order_id=repeat_of_id).values_list("factory_id", flat=True))
+    return engine.OrderSpec(
+        order_id=order_id,
+        merchant_id=merchant.pk,
+        category=category_id,
+        processes=frozenset(p.code for p in processes),
+        fabric=fabric.pk,
+        quantity=quantity,
+        sizes=sizes,
+        minutes_per_piece=minutes_per_piece,
+        target_unit_price=target_unit_price,
+        earliest_start=timezone.localdate() + timedelta(days=max(1, lead + pre_days)),
+        due_date=due_date,
         merchant_province=merchant.region.province if merchant.region is not None else None,
         post_sewing_days=post_days,
         buffer_days=settings.SHIPPING_BUFFER_DAYS,

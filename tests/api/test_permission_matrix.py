@@ -504,6 +504,9 @@ ROWS: list[Row] = [
     Row("GET", f"{API}/orders/", cells(merchant_a=OK, merchant_b=OK, factory_x=403, factory_y=403, admin=OK)),
     Row("POST", f"{API}/orders/", cells(merchant_a=OK, merchant_b=OK, factory_x=403, factory_y=403, admin=403),
         body=_order_body),
+    # A dry run: merchants only; it writes nothing, whoever calls it.
+    Row("POST", f"{API}/orders/feasibility/", cells(merchant_a=OK, merchant_b=OK, factory_x=403, factory_y=403,
+        admin=403), body=_order_body),
     Row("GET", f"{API}/orders/{{order_id}}/", merchant_a_order(admin=OK, factories=404),
         {"order_id": "order_production"}),
     Row("POST", f"{API}/orders/{{order_id}}/cancel/", merchant_a_order(admin=OK, factories=403),

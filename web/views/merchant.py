@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.accounts.services import merchant_register
 from marketplace.errors import DomainError
+from matching import services as matching
 from matching.services import order_cancel
 from orders.models import OrderStatus
 from orders.services import order_create, order_receive, order_repeat
@@ -76,7 +77,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if "check" in request.POST:
             d = form.cleaned_data
-            feasibility = selectors.order_feasibility(
+            feasibility = matching.order_feasibility(
                 merchant=merchant,
                 category=d["category"],
                 fabric=d["fabric"],
@@ -112,7 +113,7 @@ def order_feasibility(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         return JsonResponse({"errors": form.errors}, status=400)
     d = form.cleaned_data
-    result = selectors.order_feasibility(
+    result = matching.order_feasibility(
         merchant=request.user.merchant,  # type: ignore[union-attr]
         category=d["category"],
         fabric=d["fabric"],
