@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0002_allocation_offer_group'),
+        ("orders", "0002_allocation_offer_group"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='bulletin_sam',
+            model_name="order",
+            name="bulletin_sam",
             field=models.DecimalField(blank=True, decimal_places=2, editable=False, max_digits=7, null=True),
         ),
     ]

@@ -5,42 +5,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='DomainEvent',
+            name="DomainEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=64)),
-                ('subject_type', models.CharField(max_length=32)),
-                ('subject_id', models.BigIntegerField()),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('failed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=64)),
+                ("subject_type", models.CharField(max_length=32)),
+                ("subject_id", models.BigIntegerField()),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("failed_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['subject_type', 'subject_id'], name='outbox_doma_subject_7d519c_idx'), models.Index(condition=models.Q(('completed_at__isnull', True)), fields=['created_at'], name='outbox_open_events')],
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(fields=["subject_type", "subject_id"], name="outbox_doma_subject_7d519c_idx"),
+                    models.Index(
+                        condition=models.Q(("completed_at__isnull", True)),
+                        fields=["created_at"],
+                        name="outbox_open_events",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HandlerRun',
+            name="HandlerRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('handler', models.CharField(max_length=120)),
-                ('finished_at', models.DateTimeField(auto_now_add=True)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='handler_runs', to='outbox.domainevent')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("handler", models.CharField(max_length=120)),
+                ("finished_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="handler_runs",
+                        to="outbox.domainevent",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('event', 'handler'), name='outbox_handler_once')],
+                "constraints": [models.UniqueConstraint(fields=("event", "handler"), name="outbox_handler_once")],
             },
         ),
     ]
