@@ -17,6 +17,7 @@ from factories.models import Category, Fabric, Process
 from orders.models import Allocation, AllocationStatus, Order, OrderEvent, OrderStatus, Stage
 from orders.selectors import progress_totals
 from orders.services import MAX_QUANTITY, OrderInput
+from orders.state import allocation_actions, order_actions
 
 MAX_SIZES = 30
 MAX_SIZE_NAME = 20
@@ -272,10 +273,17 @@ class OrderEventOutputSerializer(serializers.ModelSerializer):
 class OrderDetailOutputSerializer(OrderOutputSerializer):
     allocations = OrderAllocationOutputSerializer(many=True, read_only=True)
     events = OrderEventOutputSerializer(many=True, read_only=True)
+    actions = serializers.SerializerMethodField(
+        help_text="What the merchant may do now: cancel, receive, repeat, rematch."
+    )
 
     class Meta(OrderOutputSerializer.Meta):
-        fields = [*OrderOutputSerializer.Meta.fields, "allocations", "events"]
+        fields = [*OrderOutputSerializer.Meta.fields, "allocations", "events", "actions"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, order: Order) -> list[str]:
+        return sorted(order_actions(order))
 
 
 class ProgressReportOutputSerializer(serializers.Serializer):
@@ -308,12 +316,14 @@ class FactoryAllocationOutputSerializer(serializers.ModelSerializer):
     seconds_left = serializers.SerializerMethodField(
         help_text="Seconds until an open offer expires; null otherwise.", allow_null=True
     )
+    actions = serializers.SerializerMethodField(help_text="What the factory may do now: accept, decline, report, ship.")
 
     class Meta:
         model = Allocation
         fields = [
             "id",
             "status",
+            "actions",
             "order",
             "order_title",
             "category",
@@ -355,6 +365,10 @@ class FactoryAllocationOutputSerializer(serializers.ModelSerializer):
         if allocation.status != AllocationStatus.OFFERED:
             return None
         return max(0, int((allocation.expires_at - timezone.now()).total_seconds()))
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, allocation: Allocation) -> list[str]:
+        return sorted(allocation_actions(allocation))
 
 
 class FactoryJobOutputSerializer(FactoryAllocationOutputSerializer):

@@ -4,6 +4,11 @@ A status maps to the statuses it may move to; `orders.services.order_transition`
 `allocation_transition` are the only writers and refuse anything not listed here (HTTP 409).
 """
 
+from datetime import datetime
+
+from django.utils import timezone
+
+from orders.models import Allocation, Order
 from orders.models import AllocationStatus as A
 from orders.models import OrderStatus as O
 
@@ -40,3 +45,34 @@ def order_can_move(from_status: str, to_status: str) -> bool:
 
 def allocation_can_move(from_status: str, to_status: str) -> bool:
     return to_status in ALLOCATION_TRANSITIONS.get(from_status, frozenset())
+
+
+# --- what the parties may do next: asked by views, templates and API clients, answered here once ------
+
+CANCELLABLE_ORDER_STATUSES = frozenset({O.MATCHING, O.CONFIRMED, O.UNMATCHED})
+
+
+def order_actions(order: Order) -> frozenset[str]:
+    """What the order's merchant may do with it now: cancel, receive, repeat, rematch."""
+    actions = set()
+    if order.status in CANCELLABLE_ORDER_STATUSES:
+        actions.add("cancel")
+    if order.status == O.SHIPPED:
+        actions.add("receive")
+    if order.status == O.DELIVERED:
+        actions.add("repeat")
+    if order.status == O.UNMATCHED:
+        actions.add("rematch")
+    return frozenset(actions)
+
+
+def allocation_actions(allocation: Allocation, *, now: datetime | None = None) -> frozenset[str]:
+    """What the allocation's factory may do with it now: accept, decline, report (progress), ship."""
+    if allocation.status == A.OFFERED:
+        live = allocation.expires_at > (now or timezone.now())
+        return frozenset({"accept", "decline"}) if live else frozenset()
+    if allocation.status == A.ACCEPTED:
+        return frozenset({"report"})
+    if allocation.status == A.IN_PRODUCTION:
+        return frozenset({"report", "ship"})
+    return frozenset()

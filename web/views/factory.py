@@ -21,6 +21,7 @@ from marketplace.errors import DomainError
 from matching.services import DayChange, calendar_update, offer_accept, offer_decline
 from orders.models import Allocation, AllocationStatus
 from orders.services import allocation_report_progress, allocation_ship
+from orders.state import allocation_actions
 from web import labels, selectors
 from web.forms import DayForm, DeclineForm, OnceForm, ProgressForm, ShipForm, new_once_token
 from web.views.common import AlreadyDone, error_text, factory_required, run_once
@@ -147,13 +148,15 @@ def _render_job(
 ) -> HttpResponse:
     progress = selectors.progress_for([allocation])[allocation.pk]
     next_stage = next((s.stage for s in progress.stages if s.done < s.total), "pack")
+    actions = allocation_actions(allocation)
     return render(
         request,
         "web/factory/job.html",
         {
             "job": progress,
             "allocation": allocation,
-            "can_report": allocation.status in (AllocationStatus.ACCEPTED, AllocationStatus.IN_PRODUCTION),
+            "can_report": "report" in actions,
+            "can_ship": "ship" in actions,
             "progress_form": progress_form
             or ProgressForm(initial={"once": new_once_token(), "stage": next_stage, "defects": 0}),
             "ship_form": ship_form or ShipForm(initial={"once": new_once_token()}),

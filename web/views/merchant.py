@@ -17,13 +17,11 @@ from marketplace.accounts.services import merchant_register
 from marketplace.errors import DomainError
 from matching import services as matching
 from matching.services import order_cancel
-from orders.models import OrderStatus
 from orders.services import order_create, order_receive, order_repeat
+from orders.state import order_actions
 from web import labels, selectors
 from web.forms import FeasibilityForm, OrderForm, RepeatForm, SignupForm, today_plus
 from web.views.common import error_text, merchant_required
-
-CANCELLABLE = (OrderStatus.MATCHING, OrderStatus.CONFIRMED, OrderStatus.UNMATCHED)
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -134,6 +132,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 
 def _render_detail(request: HttpRequest, order: Any, repeat_form: RepeatForm | None = None) -> HttpResponse:
     page = selectors.order_page(order=order)
+    actions = order_actions(order)
     if repeat_form is None:
         repeat_form = RepeatForm(
             initial={"quantity": order.quantity, "due_date": today_plus(21), "idempotency_key": uuid.uuid4().hex}
@@ -144,9 +143,9 @@ def _render_detail(request: HttpRequest, order: Any, repeat_form: RepeatForm | N
         {
             "page": page,
             "order": order,
-            "can_cancel": order.status in CANCELLABLE,
-            "can_receive": order.status == OrderStatus.SHIPPED,
-            "can_repeat": order.status == OrderStatus.DELIVERED,
+            "can_cancel": "cancel" in actions,
+            "can_receive": "receive" in actions,
+            "can_repeat": "repeat" in actions,
             "repeat_form": repeat_form,
         },
     )
