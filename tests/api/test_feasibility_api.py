@@ -84,4 +84,3 @@ def test_bad_input_is_a_400_naming_the_field(merchant_a, change, field):  # type
 def test_only_merchants_ask(factory_x, admin_user):
     assert client_for(factory_x.owner).post(URL, body(100), format="json").status_code == 403
     assert client_for(admin_user).post(URL, body(100), format="json").status_code == 403
-
