@@ -7,7 +7,9 @@ it, and only the floor views that list this authentication accept it. A revoked 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
@@ -62,3 +64,18 @@ class IsDevice(BasePermission):
 
     def has_permission(self, request: Request, view: object) -> bool:
         return isinstance(request.user, DevicePrincipal)
+
+
+class DeviceKeyScheme(OpenApiAuthenticationExtension):
+    """The scheme in the OpenAPI schema; it registers itself when this module is imported, beside its class."""
+
+    target_class = "floor.authentication.DeviceKeyAuthentication"
+    name = "deviceKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "A factory device key, issued by POST /api/v1/factories/{id}/device-keys/: `Device <key>`.",
+        }
