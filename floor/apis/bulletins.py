@@ -20,8 +20,9 @@ from floor.serializers import (
 
 
 class AllocationBulletinApi(APIView):
-    """An allocation's order bulletin (copied from the category default on first read). The factory holding
-    the allocation may edit it (PUT); the order's SAM follows."""
+    """An allocation's order bulletin. The factory holding the allocation may edit it (PUT); the order's SAM
+    follows. Until the order's own copy is made (by its first scan or edit) the GET shows the category default
+    the copy will start from, and its operations have no id yet."""
 
     permission_classes = [IsAuthenticated]
 

@@ -1,4 +1,9 @@
-"""An allocation's bulletin and its progress along it, from the per-operation roll-up."""
+"""An allocation's bulletin and its progress along it, from the per-operation roll-up.
+
+Reads only. An order's own copy of its category's bulletin is made by the first write that needs it
+(`floor.services.bulletin_for_order`: a scan, a bulletin edit); until then a read answers with the
+operations the copy will start with, unsaved, so a GET never creates rows.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,8 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from floor.models import AllocationOperationTotal, Bulletin
-from floor.services.bulletins import bulletin_for_order
-from orders.models import Allocation, Order
+from floor.models import AllocationOperationTotal, Bulletin, BulletinOperation, Machine
+from orders.models import Allocation, Order, Stage
 
 
 @dataclass(frozen=True)
@@ -19,15 +23,49 @@ class BulletinView:
     operations: list[Any]
 
 
+def default_bulletin(*, category_id: str) -> Bulletin | None:
+    """The category's seeded bulletin: the template an order's copy starts from."""
+    return Bulletin.objects.filter(category_id=category_id, order__isnull=True).first()
+
+
+def bulletin_draft(*, order: Order) -> list[BulletinOperation]:
+    """The operations an order's copy starts with, unsaved (no id, no bulletin): its category's default, or for
+    a category without a seeded default a single "sew" operation carrying the category's SAM, so every order
+    can be scanned."""
+    template = default_bulletin(category_id=order.category_id)
+    if template is None:
+        sew = BulletinOperation(
+            sequence=1,
+            code="sew",
+            name="Sewing",
+            machine=Machine.LOCKSTITCH,
+            stage=Stage.SEW,
+            sam=order.category.default_sam,
+        )
+        return [sew]
+    return [
+        BulletinOperation(sequence=o.sequence, code=o.code, name=o.name, machine=o.machine, stage=o.stage, sam=o.sam)
+        for o in template.operations.order_by("sequence", "id")
+    ]
+
+
+def order_operations(*, order: Order) -> list[BulletinOperation]:
+    """The order's operations in sequence: its own copy's, or before the copy exists the draft's (unsaved)."""
+    bulletin = Bulletin.objects.filter(order=order).first()
+    if bulletin is None:
+        return bulletin_draft(order=order)
+    return list(bulletin.operations.order_by("sequence", "id"))
+
+
 def bulletin_view(*, order: Order) -> BulletinView:
-    bulletin: Bulletin = bulletin_for_order(order)
-    ops = list(bulletin.operations.order_by("sequence", "id"))
-    return BulletinView(bulletin.order_id, bulletin.category_id, sum((o.sam for o in ops), Decimal("0")), ops)
+    """The order's bulletin as the API shows it. Before the copy is made the operations have no id yet."""
+    ops = order_operations(order=order)
+    return BulletinView(order.pk, order.category_id, sum((o.sam for o in ops), Decimal("0")), ops)
 
 
 @dataclass(frozen=True)
 class OperationProgress:
-    operation_id: int
+    operation_id: int | None  # None before the order's copy of the bulletin is made (nothing scanned yet)
     code: str
     stage: str
     sam: Decimal
@@ -61,7 +99,7 @@ class AllocationProgress:
 def allocation_progress(*, allocation: Allocation) -> AllocationProgress:
     """Progress along the bulletin's sequence. WIP in front of an operation is what its predecessor finished
     and it has not; the bottleneck is the operation with the most WIP waiting in front of it."""
-    ops = list(bulletin_for_order(allocation.order).operations.order_by("sequence", "id"))
+    ops = order_operations(order=allocation.order)
     totals = {t.operation_id: t for t in AllocationOperationTotal.objects.filter(allocation=allocation)}
     progress: list[OperationProgress] = []
     previous_good: int | None = None

@@ -8,22 +8,19 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from floor.models import Bulletin, BulletinOperation, Machine
+from floor.models import Bulletin, BulletinOperation
+from floor.selectors.progress import bulletin_draft
 from marketplace.errors import ValidationFailed
 from orders.models import Order, Stage
 from orders.services import order_bulletin_sam_set
 
 
-def default_bulletin(category_id: str) -> Bulletin | None:
-    return Bulletin.objects.filter(category_id=category_id, order__isnull=True).first()
-
-
 def bulletin_for_order(order: Order) -> Bulletin:
-    """The order's own bulletin, copied from its category's default on first use.
+    """The order's own bulletin, copied from its category's default (`floor.selectors.bulletin_draft`) by the
+    first write that needs it: a scan names operations by code, an edit starts from the copy.
 
-    A category without a seeded default gets a single "sew" operation carrying the category's SAM,
-    so every order can be scanned. Two concurrent first uses race on the one-to-one; the loser reads
-    the winner's copy.
+    Reads never call this: they show the draft until the copy exists. Two concurrent first uses race on the
+    one-to-one; the loser reads the winner's copy.
     """
     existing = Bulletin.objects.filter(order=order).first()
     if existing is not None:
@@ -31,32 +28,9 @@ def bulletin_for_order(order: Order) -> Bulletin:
     try:
         with transaction.atomic():
             bulletin = Bulletin.objects.create(category_id=order.category_id, order=order)
-            template = default_bulletin(order.category_id)
-            if template is not None:
-                ops = [
-                    BulletinOperation(
-                        bulletin=bulletin,
-                        sequence=o.sequence,
-                        code=o.code,
-                        name=o.name,
-                        machine=o.machine,
-                        stage=o.stage,
-                        sam=o.sam,
-                    )
-                    for o in template.operations.all()
-                ]
-            else:
-                ops = [
-                    BulletinOperation(
-                        bulletin=bulletin,
-                        sequence=1,
-                        code="sew",
-                        name="Sewing",
-                        machine=Machine.LOCKSTITCH,
-                        stage=Stage.SEW,
-                        sam=order.category.default_sam,
-                    )
-                ]
+            ops = bulletin_draft(order=order)
+            for op in ops:
+                op.bulletin = bulletin
             BulletinOperation.objects.bulk_create(ops)
             order_bulletin_sam_set(order=order, sam=sum((o.sam for o in ops), Decimal("0")))
     except IntegrityError:
