@@ -5,8 +5,6 @@ Thin views: input serializer -> selector (scoped to the caller) -> service -> ou
 
 from __future__ import annotations
 
-from typing import cast
-
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
@@ -26,16 +24,11 @@ from factories.serializers import (
     FactoryUpdateInputSerializer,
 )
 from factories.services import FactoryProfile, factory_register, factory_update, factory_verify
-from marketplace.accounts.models import User
 from marketplace.accounts.serializers import ErrorResponseSerializer
 from marketplace.accounts.services import token_for
+from marketplace.api.caller import request_user
 from marketplace.api.pagination import Pagination
 from marketplace.api.permissions import IsFactory, IsPlatformAdmin
-
-
-def _caller(request: Request) -> User:
-    """The authenticated caller; only called behind IsAuthenticated."""
-    return cast(User, request.user)
 
 
 def _error(description: str) -> OpenApiResponse:
@@ -84,7 +77,7 @@ class FactoryListCreateApi(APIView):
     def get(self, request: Request) -> Response:
         query = FactoryListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        factories = selectors.factory_list(user=_caller(request), **query.validated_data)
+        factories = selectors.factory_list(user=request_user(request), **query.validated_data)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(factories, request, view=self)
         return paginator.get_paginated_response(FactoryOutputSerializer(page, many=True).data)
@@ -135,7 +128,7 @@ class FactoryDetailApi(APIView):
         responses={200: FactoryOutputSerializer, 401: E401, 404: E404},
     )
     def get(self, request: Request, factory_id: int) -> Response:
-        factory = selectors.factory_get(user=_caller(request), factory_id=factory_id)
+        factory = selectors.factory_get(user=request_user(request), factory_id=factory_id)
         return Response(FactoryOutputSerializer(factory).data)
 
     @extend_schema(
@@ -146,11 +139,11 @@ class FactoryDetailApi(APIView):
         responses={200: FactoryOutputSerializer, 400: E400, 401: E401, 404: E404, 409: E409},
     )
     def patch(self, request: Request, factory_id: int) -> Response:
-        factory = selectors.factory_get(user=_caller(request), factory_id=factory_id)
+        factory = selectors.factory_get(user=request_user(request), factory_id=factory_id)
         serializer = FactoryUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        factory_update(factory=factory, actor=_caller(request), changes=dict(serializer.validated_data))
-        factory = selectors.factory_get(user=_caller(request), factory_id=factory_id)
+        factory_update(factory=factory, actor=request_user(request), changes=dict(serializer.validated_data))
+        factory = selectors.factory_get(user=request_user(request), factory_id=factory_id)
         return Response(FactoryOutputSerializer(factory).data)
 
 
@@ -167,9 +160,9 @@ class FactoryVerifyApi(APIView):
         responses={200: FactoryOutputSerializer, 401: E401, 403: E403, 404: E404, 409: E409},
     )
     def post(self, request: Request, factory_id: int) -> Response:
-        factory = selectors.factory_get(user=_caller(request), factory_id=factory_id)
-        factory_verify(factory_id=factory.pk, actor=_caller(request))
-        factory = selectors.factory_get(user=_caller(request), factory_id=factory_id)
+        factory = selectors.factory_get(user=request_user(request), factory_id=factory_id)
+        factory_verify(factory_id=factory.pk, actor=request_user(request))
+        factory = selectors.factory_get(user=request_user(request), factory_id=factory_id)
         return Response(FactoryOutputSerializer(factory).data)
 
 

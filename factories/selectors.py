@@ -104,3 +104,11 @@ def catalog() -> Catalog:
         fabrics=Fabric.objects.order_by("code"),
         regions=Region.objects.order_by("code"),
     )
+
+
+def factory_of(user: User) -> Factory:
+    """The factory a factory-role user runs, or NotFound (a factory account without a profile)."""
+    factory = Factory.objects.filter(owner=user).first()
+    if factory is None:
+        raise NotFound("No factory profile for this account.")
+    return factory

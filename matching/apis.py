@@ -22,6 +22,8 @@ from rest_framework.views import APIView
 from factories import selectors as factory_selectors
 from factories.apis import E400, E401, E404, E409, FACTORY_ID
 from factories.serializers import CalendarOutputSerializer, CalendarQuerySerializer, CalendarUpdateInputSerializer
+from marketplace.accounts.selectors import merchant_of
+from marketplace.api.caller import request_user
 from marketplace.api.pagination import Pagination
 from marketplace.api.permissions import IsFactory, IsMerchant
 from marketplace.errors import NotFound
@@ -35,7 +37,7 @@ from matching.serializers import (
     OfferListFilterSerializer,
 )
 from orders import selectors as order_selectors
-from orders.apis import ApiView, MerchantOrAdmin, detail_response, errors, request_user
+from orders.apis import ApiView, MerchantOrAdmin, detail_response, errors
 from orders.models import Allocation
 from orders.serializers import (
     FactoryAllocationOutputSerializer,
@@ -59,7 +61,7 @@ class OfferListApi(ApiView):
         filters = OfferListFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         offers = order_selectors.offer_list(
-            factory=order_selectors.factory_of(request_user(request)), **filters.validated_data
+            factory=factory_selectors.factory_of(request_user(request)), **filters.validated_data
         )
         return self.paginate(request, offers, FactoryAllocationOutputSerializer)
 
@@ -73,7 +75,7 @@ class OfferDetailApi(ApiView):
     def get(self, request: Request, allocation_id: int) -> Response:
         """One of your offers: the order's spec, your share, the planned days and the deadline."""
         offer = order_selectors.offer_get(
-            factory=order_selectors.factory_of(request_user(request)), allocation_id=allocation_id
+            factory=factory_selectors.factory_of(request_user(request)), allocation_id=allocation_id
         )
         return Response(FactoryAllocationOutputSerializer(offer).data)
 
@@ -88,7 +90,7 @@ class OfferAcceptApi(ApiView):
     )
     def post(self, request: Request, allocation_id: int) -> Response:
         """Take the offer. An expired or already answered offer is a 409."""
-        factory = order_selectors.factory_of(request_user(request))
+        factory = factory_selectors.factory_of(request_user(request))
         try:
             services.offer_accept(allocation_id=allocation_id, factory=factory, actor=request_user(request))
         except Allocation.DoesNotExist as exc:
@@ -112,7 +114,7 @@ class OfferDeclineApi(ApiView):
         """Turn the offer down; its capacity is released and the share goes to the next factory."""
         payload = OfferDeclineInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        factory = order_selectors.factory_of(request_user(request))
+        factory = factory_selectors.factory_of(request_user(request))
         try:
             services.offer_decline(
                 allocation_id=allocation_id,
@@ -182,7 +184,7 @@ class OrderFeasibilityApi(ApiView):
             )
         )
         result = services.order_feasibility(
-            merchant=order_selectors.merchant_of(request_user(request)),
+            merchant=merchant_of(request_user(request)),
             category=data["category"],
             fabric=data["fabric"],
             processes=data["processes"],

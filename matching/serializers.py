@@ -17,7 +17,7 @@ from rest_framework import serializers
 from matching import engine
 from matching.models import MatchOutcome, MatchRun
 from orders.models import AllocationStatus, OrderStatus
-from orders.serializers import OrderCreateInputSerializer
+from orders.serializers import OrderCreateInputSerializer, SizesField
 
 
 def reason_sentences(counts: dict[str, int]) -> list[str]:
@@ -112,7 +112,7 @@ class FeasibilityInputSerializer(OrderCreateInputSerializer):
     """An order as it would be posted; the title, sizes and target price may be left out."""
 
     title = serializers.CharField(max_length=200, required=False, default="")
-    sizes = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False, default=dict)
+    sizes = SizesField(required=False, default=dict)
     target_unit_price = serializers.DecimalField(
         max_digits=7, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("99999.99"), required=False
     )

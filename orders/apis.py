@@ -7,7 +7,7 @@ serializer shapes the answer. Errors take the one shape of `marketplace.api.erro
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -18,7 +18,9 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
-from marketplace.accounts.models import User
+from factories.selectors import factory_of
+from marketplace.accounts.selectors import merchant_of
+from marketplace.api.caller import request_user
 from marketplace.api.pagination import Pagination
 from marketplace.api.parsers import BoundedJSONParser
 from marketplace.api.permissions import IsFactory, IsMerchant, IsPlatformAdmin
@@ -110,11 +112,6 @@ class MerchantOrAdmin(BasePermission):
         return IsMerchant().has_permission(request, view) or IsPlatformAdmin().has_permission(request, view)
 
 
-def request_user(request: Request) -> User:
-    """The authenticated caller (every view here requires authentication)."""
-    return cast(User, request.user)
-
-
 # --- merchant: orders ----------------------------------------------------------------------------
 
 
@@ -155,7 +152,7 @@ class OrderListCreateApi(ApiView):
         payload = OrderCreateInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         order, created = services.order_create(
-            merchant=selectors.merchant_of(request_user(request)),
+            merchant=merchant_of(request_user(request)),
             data=payload.to_order_input(),
             actor=request_user(request),
             idempotency_key=key,
@@ -244,7 +241,7 @@ class JobListApi(ApiView):
         """Your committed jobs (accepted, in production, shipped, delivered), soonest ship-by date first."""
         filters = JobListFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        jobs = selectors.job_list(factory=selectors.factory_of(request_user(request)), **filters.validated_data)
+        jobs = selectors.job_list(factory=factory_of(request_user(request)), **filters.validated_data)
         return self.paginate(request, jobs, FactoryJobOutputSerializer)
 
 
@@ -263,7 +260,7 @@ class AllocationProgressApi(ApiView):
         try:
             report = services.allocation_report_progress(
                 allocation_id=allocation_id,
-                factory=selectors.factory_of(request_user(request)),
+                factory=factory_of(request_user(request)),
                 actor=request_user(request),
                 **payload.validated_data,
             )
@@ -284,7 +281,7 @@ class AllocationShipApi(ApiView):
         """Ship your share; when every share has shipped, so has the order."""
         payload = ShipInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        factory = selectors.factory_of(request_user(request))
+        factory = factory_of(request_user(request))
         try:
             services.allocation_ship(
                 allocation_id=allocation_id, factory=factory, actor=request_user(request), **payload.validated_data

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.db.models import Prefetch, QuerySet
 
 from factories.models import Factory
-from marketplace.accounts.models import Merchant, Role, User
+from marketplace.accounts.models import Role, User
 from marketplace.errors import NotFound
 from orders.models import COMMITTED_ALLOCATION_STATUSES, Allocation, Order, OrderEvent, ProgressReport, Stage
 
@@ -69,23 +69,7 @@ def progress_totals(reports: Iterable[ProgressReport]) -> dict[str, dict[str, in
     return dict(sorted(totals.items(), key=lambda kv: order.get(kv[0], len(order))))
 
 
-def merchant_of(user: User) -> Merchant:
-    """The merchant organisation a merchant-role user runs, or NotFound."""
-    merchant = Merchant.objects.filter(owner=user).first()
-    if merchant is None:
-        raise NotFound("No merchant profile for this account.")
-    return merchant
-
-
 # --- the factory's side ------------------------------------------------------------------------
-
-
-def factory_of(user: User) -> Factory:
-    """The factory a factory-role user runs, or NotFound (a factory account without a profile)."""
-    factory = Factory.objects.filter(owner=user).first()
-    if factory is None:
-        raise NotFound("No factory profile for this account.")
-    return factory
 
 
 def _allocations_of(factory: Factory) -> QuerySet[Allocation]:

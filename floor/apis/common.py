@@ -7,7 +7,6 @@ account is its own factory, an admin names one with `?factory=`; anyone else get
 from __future__ import annotations
 
 from datetime import date
-from typing import cast
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -16,12 +15,13 @@ from rest_framework.request import Request
 
 from factories import selectors as factory_selectors
 from factories.models import Factory
+from factories.selectors import factory_of
 from floor import selectors
 from floor.authentication import DeviceKeyAuthentication, DevicePrincipal
 from floor.serializers import DateRangeQuerySerializer
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import Role
+from marketplace.api.caller import request_user
 from marketplace.errors import ValidationFailed
-from orders.selectors import factory_of
 
 USER_AUTH = [TokenAuthentication, SessionAuthentication]
 ALL_AUTH = [DeviceKeyAuthentication, *USER_AUTH]
@@ -29,11 +29,6 @@ FACTORY_ID = OpenApiParameter("factory_id", OpenApiTypes.INT, OpenApiParameter.P
 FACTORY_QUERY = OpenApiParameter(
     "factory", OpenApiTypes.INT, OpenApiParameter.QUERY, description="Admins: the factory to read (required)."
 )
-
-
-def request_user(request: Request) -> User:
-    """The authenticated account (the permission classes have already refused anonymous callers)."""
-    return cast(User, request.user)
 
 
 def request_factory_and_range(request: Request) -> tuple[Factory, date, date]:

@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 from floor import selectors, services
 from floor.apis.common import request_user
 from floor.serializers import DeadlineRiskSerializer
+from marketplace.accounts.selectors import merchant_of
 from marketplace.api.pagination import Pagination
 from marketplace.api.permissions import IsMerchant, IsPlatformAdmin
-from orders.selectors import merchant_of
 
 
 class DeadlineRiskListApi(APIView):

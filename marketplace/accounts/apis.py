@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -13,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from marketplace.accounts.models import User
 from marketplace.accounts.selectors import identity_for
 from marketplace.accounts.serializers import (
     CredentialsInputSerializer,
@@ -25,13 +22,8 @@ from marketplace.accounts.serializers import (
 )
 from marketplace.accounts.services import merchant_register, token_for, token_revoke
 from marketplace.accounts.throttles import LoginAccountThrottle, LoginAddressThrottle
+from marketplace.api.caller import request_user
 from marketplace.errors import ValidationFailed
-
-
-def _caller(request: Request) -> User:
-    """The authenticated caller; only called behind IsAuthenticated."""
-    return cast(User, request.user)
-
 
 ERROR_400 = OpenApiResponse(ErrorResponseSerializer, description="Invalid input; `errors` names the field.")
 ERROR_401 = OpenApiResponse(ErrorResponseSerializer, description="Not authenticated.")
@@ -81,7 +73,7 @@ class LogoutApi(APIView):
         responses={204: OpenApiResponse(description="Token revoked."), 401: ERROR_401},
     )
     def post(self, request: Request) -> Response:
-        token_revoke(user=_caller(request))
+        token_revoke(user=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -90,7 +82,7 @@ class MeApi(APIView):
 
     @extend_schema(operation_id="auth_me", tags=["auth"], responses={200: MeOutputSerializer, 401: ERROR_401})
     def get(self, request: Request) -> Response:
-        return Response(MeOutputSerializer(identity_for(user=_caller(request))).data)
+        return Response(MeOutputSerializer(identity_for(user=request_user(request))).data)
 
 
 class MerchantSignupApi(APIView):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import Merchant, User
+from marketplace.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -30,3 +31,11 @@ def identity_for(*, user: User) -> Identity:
         merchant_id=row["merchant__id"],
         factory_id=row["factory__id"],
     )
+
+
+def merchant_of(user: User) -> Merchant:
+    """The merchant organisation a merchant-role user runs, or NotFound."""
+    merchant = Merchant.objects.filter(owner=user).first()
+    if merchant is None:
+        raise NotFound("No merchant profile for this account.")
+    return merchant
