@@ -23,9 +23,9 @@ from django.utils import timezone
 from matching import engine, optimizer, selectors
 from matching.models import MatchRun
 from matching.services import decide, open_work, order_match, orders_lock_for_matching, place_decision, placement
-from orders.models import AllocationStatus, Order, OrderStatus
+from orders.models import RETURNED_ALLOCATION_STATUSES, AllocationStatus, Order, OrderStatus
 
-CAME_BACK = (AllocationStatus.DECLINED, AllocationStatus.EXPIRED, AllocationStatus.WITHDRAWN)
+CAME_BACK = RETURNED_ALLOCATION_STATUSES
 
 
 def batch_candidates(*, around: int) -> list[int]:

@@ -46,6 +46,21 @@ COMMITTED_ALLOCATION_STATUSES = (
 )
 # Counts against the order's quantity: offered or committed.
 HOLDING_ALLOCATION_STATUSES = (AllocationStatus.OFFERED, *COMMITTED_ALLOCATION_STATUSES)
+# Nothing cut or sewn yet: the share can still move to another factory.
+UNSTARTED_ALLOCATION_STATUSES = (AllocationStatus.OFFERED, AllocationStatus.ACCEPTED)
+# Work has begun (or is done): the share stays with its factory.
+STARTED_ALLOCATION_STATUSES = (AllocationStatus.IN_PRODUCTION, AllocationStatus.SHIPPED, AllocationStatus.DELIVERED)
+# The factory's open jobs: accepted and not yet shipped.
+WORKING_ALLOCATION_STATUSES = (AllocationStatus.ACCEPTED, AllocationStatus.IN_PRODUCTION)
+# Made and sent.
+FINISHED_ALLOCATION_STATUSES = (AllocationStatus.SHIPPED, AllocationStatus.DELIVERED)
+# Taken back by the platform (re-routing, a cancelled order or partial placement, a parallel rival):
+# the factory may be asked again. Declined and expired offers are the factory's own answer.
+PLATFORM_WITHDRAWN_STATUSES = (AllocationStatus.WITHDRAWN, AllocationStatus.CANCELLED)
+# Came back to matching: the share's quantity needs another factory.
+RETURNED_ALLOCATION_STATUSES = (AllocationStatus.DECLINED, AllocationStatus.EXPIRED, AllocationStatus.WITHDRAWN)
+# The merchant may still cancel: nothing is in production.
+CANCELLABLE_ORDER_STATUSES = (OrderStatus.MATCHING, OrderStatus.CONFIRMED, OrderStatus.UNMATCHED)
 
 
 class Stage(models.TextChoices):

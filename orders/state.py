@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from orders.models import Allocation, Order
+from orders.models import CANCELLABLE_ORDER_STATUSES, Allocation, Order
 from orders.models import AllocationStatus as A
 from orders.models import OrderStatus as O
 
@@ -48,8 +48,6 @@ def allocation_can_move(from_status: str, to_status: str) -> bool:
 
 
 # --- what the parties may do next: asked by views, templates and API clients, answered here once ------
-
-CANCELLABLE_ORDER_STATUSES = frozenset({O.MATCHING, O.CONFIRMED, O.UNMATCHED})
 
 
 def order_actions(order: Order) -> frozenset[str]:

@@ -49,7 +49,7 @@ from floor.models import (
     WorkerDay,
 )
 from floor.services.bulletins import bulletin_for_order
-from orders.models import Allocation, AllocationStatus, Order, Stage
+from orders.models import WORKING_ALLOCATION_STATUSES, Allocation, AllocationStatus, Order, Stage
 from orders.services import allocation_start_production_by_id
 
 MAX_EVENTS = getattr(settings, "FLOOR_MAX_EVENTS_PER_REQUEST", 10_000)
@@ -58,7 +58,7 @@ FUTURE_SKEW = timedelta(seconds=getattr(settings, "FLOOR_FUTURE_SKEW_SECONDS", 3
 # Gateways buffer offline for days; past this a scan is more likely a replayed old file than late data.
 MAX_AGE = timedelta(days=getattr(settings, "FLOOR_MAX_EVENT_AGE_DAYS", 35))
 MAX_QUANTITY = 10_000
-OPEN_STATUSES = (AllocationStatus.ACCEPTED, AllocationStatus.IN_PRODUCTION)
+OPEN_STATUSES = WORKING_ALLOCATION_STATUSES
 THOUSANDTH = Decimal("0.001")
 
 

@@ -15,7 +15,14 @@ from marketplace.accounts.models import User
 from marketplace.errors import IllegalTransition, ValidationFailed
 from matching.services.answers import rematch_after_commit
 from matching.services.release import allocation_release, allocations_release, retry_on_deadlock, unstarted_target
-from orders.models import Allocation, AllocationStatus, Order, OrderStatus
+from orders.models import (
+    STARTED_ALLOCATION_STATUSES,
+    UNSTARTED_ALLOCATION_STATUSES,
+    Allocation,
+    AllocationStatus,
+    Order,
+    OrderStatus,
+)
 from orders.services import (
     allocation_lock,
     allocation_shrink,
@@ -26,7 +33,7 @@ from orders.services import (
 )
 
 # Shares that can move to another factory: nothing has been cut or sewn yet.
-REROUTABLE = (AllocationStatus.OFFERED, AllocationStatus.ACCEPTED)
+REROUTABLE = UNSTARTED_ALLOCATION_STATUSES
 
 
 @retry_on_deadlock
@@ -34,9 +41,7 @@ def order_cancel(*, order_id: int, actor: User | None = None, reason: str = "") 
     """Cancel an order not yet in production, releasing every reservation it holds."""
     with transaction.atomic():
         order = order_lock(order_id)
-        started = order.allocations.filter(
-            status__in=[AllocationStatus.IN_PRODUCTION, AllocationStatus.SHIPPED, AllocationStatus.DELIVERED]
-        )
+        started = order.allocations.filter(status__in=STARTED_ALLOCATION_STATUSES)
         if started.exists():
             raise IllegalTransition("Part of this order is already in production; it cannot be cancelled.")
         order_transition(order=order, to_status=OrderStatus.CANCELLED, actor=actor, message=reason or "Cancelled.")

@@ -17,14 +17,12 @@ from django.utils import timezone
 from factories.models import Fabric, Process
 from marketplace.accounts.models import Merchant
 from matching import engine, selectors
-from orders.models import Allocation, AllocationStatus, Order, OrderStatus, held_shares
+from orders.models import PLATFORM_WITHDRAWN_STATUSES, Allocation, AllocationStatus, Order, OrderStatus, held_shares
 from orders.services import order_minutes_per_piece
 
 # Printing and embroidery are done on cut panels before sewing; washing and the rest after it.
 PRE_SEWING_PROCESSES = frozenset({"printing", "digital_printing", "embroidery"})
-# Shares the platform took back (re-routing, a cancelled partial placement, a parallel rival): their
-# factories may be asked again. Those that declined or let the offer lapse are not.
-PLATFORM_WITHDRAWN = (AllocationStatus.WITHDRAWN, AllocationStatus.CANCELLED)
+PLATFORM_WITHDRAWN = PLATFORM_WITHDRAWN_STATUSES
 
 
 def order_spec(order: Order, *, quantity: int, sizes: dict[str, int], excluded: frozenset[int]) -> engine.OrderSpec:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from factories.models import Factory, FactoryStatus
 from matching.selectors import active_factory_states, load_capacity
-from orders.models import Allocation, AllocationStatus, Order
+from orders.models import WORKING_ALLOCATION_STATUSES, Allocation, AllocationStatus, Order
 from web.selectors.progress import progress_for
 
 WINDOWS: dict[str, timedelta] = {"12h": timedelta(hours=12), "7d": timedelta(days=7), "30d": timedelta(days=30)}
@@ -147,7 +147,7 @@ def late_risk_allocations(*, today: date | None = None) -> list[LateRisk]:
     today = today or timezone.localdate()
     allocations = list(
         Allocation.objects.filter(
-            status__in=[AllocationStatus.ACCEPTED, AllocationStatus.IN_PRODUCTION],
+            status__in=WORKING_ALLOCATION_STATUSES,
             ship_by__lte=today + timedelta(days=LATE_RISK_DAYS),
         )
         .select_related("order", "factory")

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from factories.models import CapacityDay, Factory
-from orders.models import Allocation, AllocationStatus
+from orders.models import FINISHED_ALLOCATION_STATUSES, WORKING_ALLOCATION_STATUSES, Allocation, AllocationStatus
 from web.selectors.progress import AllocationProgress, progress_for
 
 
@@ -37,9 +37,7 @@ def factory_allocation_get(*, factory: Factory, allocation_id: int) -> Allocatio
 def factory_jobs(*, factory: Factory) -> list[AllocationProgress]:
     """Accepted and in-production work, the most urgent ship date first."""
     allocations = list(
-        Allocation.objects.filter(
-            factory=factory, status__in=[AllocationStatus.ACCEPTED, AllocationStatus.IN_PRODUCTION]
-        )
+        Allocation.objects.filter(factory=factory, status__in=WORKING_ALLOCATION_STATUSES)
         .select_related("order", "order__category")
         .order_by("ship_by", "pk")
     )
@@ -49,7 +47,7 @@ def factory_jobs(*, factory: Factory) -> list[AllocationProgress]:
 
 def factory_history(*, factory: Factory, limit: int = 50) -> list[AllocationProgress]:
     allocations = list(
-        Allocation.objects.filter(factory=factory, status__in=[AllocationStatus.SHIPPED, AllocationStatus.DELIVERED])
+        Allocation.objects.filter(factory=factory, status__in=FINISHED_ALLOCATION_STATUSES)
         .select_related("order", "order__category")
         .order_by("-shipped_at", "-pk")[:limit]
     )
