@@ -64,15 +64,6 @@ class Payroll:
     rows: list[WorkerDayRow]
     totals: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "factory": self.factory_id,
-            "start": self.start,
-            "end": self.end,
-            "rows": [r.as_dict() for r in self.rows],
-            "totals": self.totals,
-        }
-
 
 def payroll_totals(*, factory: Factory, start: date, end: date) -> dict[str, dict[str, Any]]:
     """Per worker for the period, by badge, in one GROUP BY. The wage total is the sum of the days' wages rounded

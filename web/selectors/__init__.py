@@ -21,12 +21,10 @@ from web.selectors.merchant import (
     order_page,
     order_progress_percent,
 )
-from web.selectors.progress import AllocationProgress, StageProgress, progress_for
+from web.selectors.progress import progress_for
 
 __all__ = [
     "ORDER_PAGE_SIZE",
-    "AllocationProgress",
-    "StageProgress",
     "factory_allocation_get",
     "factory_history",
     "factory_jobs",
