@@ -99,7 +99,9 @@ class ShiftInputSerializer(serializers.Serializer):
 
 
 class OperationSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
+    id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Null until the order's own copy of the bulletin exists."
+    )
     sequence = serializers.IntegerField(read_only=True)
     code = serializers.SlugField(max_length=40)
     name = serializers.CharField(max_length=120)

@@ -181,6 +181,40 @@ class ProgressReport(models.Model):
         return f"{self.stage} +{self.quantity} on allocation {self.allocation_id}"
 
 
+class StageTotal(models.Model):
+    """One truth for an allocation's progress through one stage, fed by phone reports and floor scans alike.
+
+    `reported_*` is what the factory reported on its phone (the sum of its ProgressReports);
+    `scanned_*` is what the floor's scans show (pieces through the stage's last operation, written
+    down by the floor layer). A factory may use either or both: the stage's pieces are the larger,
+    so the merchant, the factory's pages and deadline risk read the same numbers.
+    """
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="stage_totals")
+    stage = models.CharField(max_length=8, choices=Stage.choices)
+    reported_pieces = models.PositiveIntegerField(default=0)
+    reported_defects = models.PositiveIntegerField(default=0)
+    scanned_pieces = models.PositiveIntegerField(default=0)
+    scanned_defects = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField(help_text="When the first piece of this stage was reported or scanned.")
+    last_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["allocation_id", "stage"]
+        constraints = [models.UniqueConstraint(fields=["allocation", "stage"], name="stage_total_once")]
+
+    def __str__(self) -> str:
+        return f"{self.stage}: {self.pieces} on allocation {self.allocation_id}"
+
+    @property
+    def pieces(self) -> int:
+        return max(self.reported_pieces, self.scanned_pieces)
+
+    @property
+    def defects(self) -> int:
+        return max(self.reported_defects, self.scanned_defects)
+
+
 class OrderEvent(models.Model):
     """Append-only log: who did what to an order or one of its allocations, when and why."""
 

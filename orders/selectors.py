@@ -15,7 +15,7 @@ from django.db.models import Prefetch, QuerySet
 from factories.models import Factory
 from marketplace.accounts.models import Role, User
 from marketplace.errors import NotFound
-from orders.models import COMMITTED_ALLOCATION_STATUSES, Allocation, Order, OrderEvent, ProgressReport, Stage
+from orders.models import COMMITTED_ALLOCATION_STATUSES, Allocation, Order, OrderEvent, Stage, StageTotal
 
 
 def _orders_visible_to(user: User) -> QuerySet[Order]:
@@ -39,9 +39,7 @@ def order_list(*, user: User, status: str | None = None, q: str | None = None) -
 
 def order_get(*, user: User, order_id: int) -> Order:
     """One of the caller's orders with its allocations (factory, progress) and events, or NotFound."""
-    allocations = Allocation.objects.select_related("factory").prefetch_related(
-        Prefetch("progress_reports", queryset=ProgressReport.objects.order_by("id"))
-    )
+    allocations = Allocation.objects.select_related("factory").prefetch_related("stage_totals")
     order = (
         _orders_visible_to(user)
         .select_related("merchant")
@@ -58,15 +56,12 @@ def order_get(*, user: User, order_id: int) -> Order:
     return order
 
 
-def progress_totals(reports: Iterable[ProgressReport]) -> dict[str, dict[str, int]]:
-    """Pieces and defects reported per stage, in production order; stages with no report are omitted."""
-    totals: dict[str, dict[str, int]] = {}
-    for report in reports:
-        row = totals.setdefault(report.stage, {"quantity": 0, "defects": 0})
-        row["quantity"] += report.quantity
-        row["defects"] += report.defects
+def progress_totals(totals: Iterable[StageTotal]) -> dict[str, dict[str, int]]:
+    """Pieces and defects per stage (phone reports and floor scans alike), in production order; stages
+    with nothing yet are omitted."""
     order = {stage: i for i, stage in enumerate(Stage.values)}
-    return dict(sorted(totals.items(), key=lambda kv: order.get(kv[0], len(order))))
+    rows = sorted(totals, key=lambda t: order.get(t.stage, len(order)))
+    return {t.stage: {"quantity": t.pieces, "defects": t.defects} for t in rows}
 
 
 # --- the factory's side ------------------------------------------------------------------------
@@ -90,7 +85,7 @@ def offer_list(*, factory: Factory, status: str | None = None) -> QuerySet[Alloc
 
 def offer_get(*, factory: Factory, allocation_id: int) -> Allocation:
     """One of the factory's allocations, or NotFound (another factory's offer looks like no offer)."""
-    allocation = _allocations_of(factory).prefetch_related("progress_reports").filter(pk=allocation_id).first()
+    allocation = _allocations_of(factory).prefetch_related("stage_totals").filter(pk=allocation_id).first()
     if allocation is None:
         raise NotFound("Offer not found.")
     return allocation
@@ -98,7 +93,7 @@ def offer_get(*, factory: Factory, allocation_id: int) -> Allocation:
 
 def job_list(*, factory: Factory, status: str | None = None) -> QuerySet[Allocation]:
     """The factory's committed work (accepted, in production, shipped, delivered), soonest ship date first."""
-    qs = _allocations_of(factory).prefetch_related("progress_reports").filter(status__in=COMMITTED_ALLOCATION_STATUSES)
+    qs = _allocations_of(factory).prefetch_related("stage_totals").filter(status__in=COMMITTED_ALLOCATION_STATUSES)
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("ship_by", "id")

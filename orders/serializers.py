@@ -183,7 +183,7 @@ class ProgressTotalsField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, allocation: Allocation) -> dict[str, dict[str, int]]:
-        return progress_totals(allocation.progress_reports.all())
+        return progress_totals(allocation.stage_totals.all())
 
 
 class OrderOutputSerializer(serializers.ModelSerializer):
@@ -299,7 +299,7 @@ class ProgressReportOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.DictField(child=StageTotalSerializer()))
     def get_totals(self, report: Any) -> dict[str, dict[str, int]]:
-        return progress_totals(report.allocation.progress_reports.order_by("id"))
+        return progress_totals(report.allocation.stage_totals.all())
 
 
 class FactoryAllocationOutputSerializer(serializers.ModelSerializer):

@@ -12,12 +12,12 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from factories.models import Category, Fabric, Factory, Process
@@ -35,6 +35,7 @@ from orders.models import (
     OrderStatus,
     ProgressReport,
     Stage,
+    StageTotal,
 )
 from orders.state import allocation_can_move, order_can_move
 
@@ -479,7 +480,8 @@ def allocation_report_progress(
             allocation.status != AllocationStatus.IN_PRODUCTION
         ):
             raise IllegalTransition(f"Progress cannot be reported on an allocation that is {allocation.status}.")
-        done = allocation.progress_reports.filter(stage=stage).aggregate(q=Sum("quantity"))["q"] or 0
+        total = _stage_total_locked(allocation=allocation, stage=stage)
+        done = total.reported_pieces
         if done + quantity > allocation.quantity:
             raise ValidationFailed(
                 f"{stage}: {done} of {allocation.quantity} already reported; {quantity} more would exceed it.",
@@ -488,6 +490,11 @@ def allocation_report_progress(
             )
         report = ProgressReport.objects.create(
             allocation=allocation, stage=stage, quantity=quantity, defects=defects, note=note, reported_by=actor
+        )
+        StageTotal.objects.filter(pk=total.pk).update(
+            reported_pieces=F("reported_pieces") + quantity,
+            reported_defects=F("reported_defects") + defects,
+            last_at=report.reported_at,
         )
         if stage == Stage.QC:
             factory_record_qc(factory_id=factory.pk, pieces=quantity, defects=defects)
@@ -501,6 +508,53 @@ def allocation_report_progress(
         )
         order_refresh_status(order=order, actor=actor)
     return report
+
+
+def _stage_total_locked(*, allocation: Allocation, stage: str) -> StageTotal:
+    """The stage's total row of a locked allocation, made on its first piece (the allocation lock serialises it)."""
+    now = timezone.now()
+    total, _ = StageTotal.objects.get_or_create(
+        allocation=allocation, stage=stage, defaults={"first_at": now, "last_at": now}
+    )
+    return total
+
+
+@dataclass(frozen=True)
+class ScannedStage:
+    """What the floor's scans show for one allocation and stage: pieces through it, defects found in it."""
+
+    allocation_id: int
+    stage: str
+    pieces: int
+    defects: int
+    first_at: datetime
+    last_at: datetime
+
+
+def allocation_scans_record(*, stages: Sequence[ScannedStage]) -> None:
+    """The floor writes down what its scans show per stage (absolute figures, recomputed from its roll-ups).
+
+    One upsert for the batch: a stage first seen by a scan gets its row; a row the phone made keeps its
+    reported figures and first time.
+    """
+    if not stages:
+        return
+    StageTotal.objects.bulk_create(
+        [
+            StageTotal(
+                allocation_id=s.allocation_id,
+                stage=s.stage,
+                scanned_pieces=s.pieces,
+                scanned_defects=s.defects,
+                first_at=s.first_at,
+                last_at=s.last_at,
+            )
+            for s in sorted(stages, key=lambda s: (s.allocation_id, s.stage))  # one lock order for the rows
+        ],
+        update_conflicts=True,
+        unique_fields=["allocation", "stage"],
+        update_fields=["scanned_pieces", "scanned_defects", "last_at"],
+    )
 
 
 def allocation_ship(

@@ -49,6 +49,7 @@ from floor.models import (
     WorkerDay,
 )
 from floor.services.bulletins import bulletin_for_order
+from floor.services.progress import stage_totals_record
 from orders.models import WORKING_ALLOCATION_STATUSES, Allocation, AllocationStatus, Order, Stage
 from orders.services import allocation_start_production_by_id
 
@@ -269,6 +270,7 @@ def floor_events_ingest(*, factory: Factory, events: Sequence[Any], now: datetim
         result.duplicates += len(rows) - len(new_rows)
         result.accepted = len(new_rows)
         _roll_up(factory, new_rows, refs)
+        stage_totals_record(allocation_ids={r[0].allocation_id for r in new_rows})
     result.errors.sort(key=lambda e: e.index)
     result.rejected = len(result.errors)
     return result

@@ -1,7 +1,8 @@
 """Deadline risk: project each in-production allocation's finish from its actual run rate.
 
 Run rate = standard minutes earned on the allocation / working days since its first scan (today
-included). Remaining = standard minutes of the pieces not yet through each operation. The finish is
+included); a factory that reports by phone only earns its stages' minutes per piece reported, from
+its first report. Remaining = standard minutes of the pieces not yet through each operation. The finish is
 the working day on which the remaining minutes are done at that rate, counting from tomorrow. Material
 not yet received delays that by the fabric's lead time. A finish after `ship_by` opens a risk (one live
 risk per allocation) and tells the merchant in the order's events; a risk that went away is resolved.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -28,7 +29,7 @@ from floor.services.ingest import material_coverage
 from marketplace.accounts.models import Merchant, User
 from marketplace.errors import IllegalTransition, NotFound
 from matching.services import allocation_reroute_rest
-from orders.models import Allocation, AllocationStatus
+from orders.models import Allocation, AllocationStatus, Stage, StageTotal
 from orders.services import order_event
 
 
@@ -60,28 +61,63 @@ def _working_days_between(factory: Factory, first: date, last: date) -> int:
     )
 
 
+@dataclass(frozen=True)
+class WorkDone:
+    completed: int
+    earned_minutes: Decimal
+    remaining_minutes: Decimal
+    first_at: datetime | None
+
+
+def _work_done(allocation: Allocation) -> WorkDone:
+    """Standard minutes earned and left, from the floor's scans when it scans, else from the phone reports.
+
+    Scans count per operation; a factory that reports only by phone has its pieces per stage (the one
+    StageTotal), each worth the minutes of that stage's operations: it gets a projection, never a
+    false "no output".
+    """
+    first_scan = AllocationOperationTotal.objects.filter(allocation=allocation).aggregate(m=Min("first_at"))["m"]
+    if first_scan is not None:
+        progress = floor_selectors.allocation_progress(allocation=allocation)
+        return WorkDone(progress.completed, progress.earned_minutes, progress.remaining_minutes, first_scan)
+    ops = floor_selectors.order_operations(order=allocation.order)
+    stage_minutes: dict[str, Decimal] = {}
+    for op in ops:
+        stage_minutes[op.stage] = stage_minutes.get(op.stage, Decimal("0")) + op.sam
+    totals = {t.stage: t for t in StageTotal.objects.filter(allocation=allocation)}
+    earned = remaining = Decimal("0")
+    for stage, minutes in stage_minutes.items():
+        pieces = min(totals[stage].pieces, allocation.quantity) if stage in totals else 0
+        earned += minutes * pieces
+        remaining += minutes * (allocation.quantity - pieces)
+    last_stage = next((s for s in reversed(Stage.values) if s in stage_minutes), None)
+    completed = totals[last_stage].pieces if last_stage in totals else 0
+    first_at = min((t.first_at for t in totals.values()), default=None)
+    return WorkDone(min(completed, allocation.quantity), earned, remaining, first_at)
+
+
 def allocation_projection(*, allocation: Allocation, today: date | None = None) -> Projection:
     today = today or timezone.localdate()
     factory = allocation.factory
-    progress = floor_selectors.allocation_progress(allocation=allocation)
-    remaining_pieces = allocation.quantity - progress.completed
-    first_at = AllocationOperationTotal.objects.filter(allocation=allocation).aggregate(m=Min("first_at"))["m"]
+    work = _work_done(allocation)
+    remaining_pieces = allocation.quantity - work.completed
+    first_at = work.first_at
     rate = Decimal("0")
     if first_at is not None:
         elapsed = max(_working_days_between(factory, timezone.localdate(first_at), today), 1)
-        rate = progress.earned_minutes / elapsed
+        rate = work.earned_minutes / elapsed
     covered = material_coverage([allocation]).get(allocation.pk)
     material_short = covered is not None and covered < allocation.quantity
     projected: date | None
-    if progress.remaining_minutes <= 0:
+    if work.remaining_minutes <= 0:
         projected = today
     elif rate <= 0:
         projected = None
     else:
-        projected = _add_working_days(factory, today, math.ceil(progress.remaining_minutes / rate))
+        projected = _add_working_days(factory, today, math.ceil(work.remaining_minutes / rate))
     if material_short and projected is not None:
         lead = allocation.order.fabric.lead_days
-        days_left = math.ceil(progress.remaining_minutes / rate) if rate > 0 else 1
+        days_left = math.ceil(work.remaining_minutes / rate) if rate > 0 else 1
         projected = max(projected, _add_working_days(factory, today, lead + days_left))
     reason = None
     if allocation.ship_by is not None:
@@ -90,7 +126,7 @@ def allocation_projection(*, allocation: Allocation, today: date | None = None) 
         elif projected is not None and projected > allocation.ship_by:
             reason = "material_shortage" if material_short else "run_rate"
     return Projection(
-        allocation.pk, remaining_pieces, progress.remaining_minutes, rate.quantize(Decimal("0.01")), projected,
+        allocation.pk, remaining_pieces, work.remaining_minutes, rate.quantize(Decimal("0.01")), projected,
         material_short, reason,
     )  # fmt: skip
 

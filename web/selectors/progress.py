@@ -1,13 +1,11 @@
-"""Progress of committed shares per stage, from the factories' progress reports."""
+"""Progress of committed shares per stage: the one StageTotal per stage, fed by phone reports and floor scans."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Sum
-
-from orders.models import Allocation, AllocationStatus, ProgressReport, Stage
+from orders.models import Allocation, AllocationStatus, Stage, StageTotal
 
 STAGES: tuple[str, ...] = tuple(Stage.values)
 
@@ -61,15 +59,11 @@ class AllocationProgress:
 
 
 def progress_for(allocations: Sequence[Allocation]) -> dict[int, AllocationProgress]:
-    """Pieces and defects per stage for each allocation, in one grouped query."""
-    totals: dict[tuple[int, str], tuple[int, int]] = {}
-    rows = (
-        ProgressReport.objects.filter(allocation__in=[a.pk for a in allocations])
-        .values("allocation_id", "stage")
-        .annotate(q=Sum("quantity"), d=Sum("defects"))
-    )
-    for row in rows:
-        totals[(row["allocation_id"], row["stage"])] = (row["q"] or 0, row["d"] or 0)
+    """Pieces and defects per stage for each allocation (phone reports and floor scans alike), in one query."""
+    totals = {
+        (t.allocation_id, t.stage): (t.pieces, t.defects)
+        for t in StageTotal.objects.filter(allocation__in=[a.pk for a in allocations])
+    }
     out = {}
     for a in allocations:
         stages = [StageProgress(s, *totals.get((a.pk, s), (0, 0)), total=a.quantity) for s in STAGES]
