@@ -1,0 +1,124 @@
+"""The transactional outbox: an event exists exactly when its change does, each handler runs once,
+and what a lost broker message left undone is dispatched again, by a real worker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from factories.events import FACTORY_PAUSED
+from factories.models import Category, Fabric, Process
+from factories.services import factory_update
+from marketplace.outbox import registry
+from marketplace.outbox import services as outbox
+from marketplace.outbox.models import DomainEvent, HandlerRun
+from orders.events import ORDER_POSTED, ORDER_STATUS_CHANGED
+from orders.models import Allocation, AllocationStatus, Order, OrderStatus
+from orders.services import OrderInput, order_create, order_lock, order_transition
+from tests import model_factories as mf
+from tests.worker import CeleryWorker, purge_broker, restore_catalog, running_workers, wait_for
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_change_leaves_no_event(merchant_a):
+    before = DomainEvent.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        mf.make_order(merchant_a)
+        assert DomainEvent.objects.filter(kind=ORDER_POSTED).count() == before + 1
+        raise RuntimeError("the request failed after the order was written")
+    assert DomainEvent.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_each_handler_runs_once_and_completes_the_event(merchant_a, factory_x):
+    order = mf.make_order(merchant_a)
+    event = DomainEvent.objects.get(kind=ORDER_POSTED, subject_id=order.pk)
+    (handler,) = [r.name for r in registry.handlers_for(event.kind, event.payload)]
+
+    assert outbox.handler_run(event_id=event.pk, handler=handler) is True
+    assert outbox.handler_run(event_id=event.pk, handler=handler) is False  # a redelivered task
+
+    assert Allocation.objects.filter(order=order, status=AllocationStatus.OFFERED).count() == 1
+    assert HandlerRun.objects.filter(event=event).count() == 1
+    event.refresh_from_db()
+    assert event.completed_at is not None
+
+
+@pytest.mark.django_db
+def test_an_event_nobody_wants_is_complete_when_recorded(merchant_a):
+    order = mf.make_order(merchant_a)
+    with transaction.atomic():
+        order_transition(order=order_lock(order.pk), to_status=OrderStatus.UNMATCHED, message="test")
+    changed = DomainEvent.objects.get(kind=ORDER_STATUS_CHANGED, subject_id=order.pk)
+    assert changed.payload == {"from": "matching", "to": "unmatched", "message": "test"}
+    assert changed.completed_at is not None  # matching listens only for orders going back to matching
+
+
+@pytest.mark.django_db
+def test_redispatch_gives_up_after_the_limit_and_says_so(factory_x):
+    factory_update(factory=factory_x, actor=None, changes={"status": "paused"})
+    event = DomainEvent.objects.get(kind=FACTORY_PAUSED, subject_id=factory_x.pk)
+    DomainEvent.objects.filter(pk=event.pk).update(created_at=timezone.now() - timedelta(hours=1), attempts=3)
+
+    published = outbox.events_redispatch(older_than_seconds=30, max_attempts=3)
+
+    event.refresh_from_db()
+    assert published == 0 and event.failed_at is not None
+    assert "reroute_paused_factory" in event.last_error
+
+
+@pytest.fixture
+def worker(live_server, tmp_path: Path) -> Iterator[CeleryWorker]:
+    restore_catalog()
+    with running_workers(1, log_dir=tmp_path) as workers:
+        yield workers[0]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_broker_message_is_dispatched_again_and_the_order_offered(worker):
+    merchant = mf.make_merchant()
+    mf.make_factory()
+    worker.stop()
+    # The order commits; its handler's message is published, then lost with the broker's contents.
+    order, _ = order_create(merchant=merchant, data=tee_order())
+    purge_broker()
+    assert not Allocation.objects.filter(order=order).exists()
+    worker.start()
+    wait_for(worker.answers_ping, timeout=60, interval=0.3, message="the worker to come back")
+
+    # The beat sweeper's pass, once the event is older than the grace period.
+    DomainEvent.objects.filter(kind=ORDER_POSTED, subject_id=order.pk).update(
+        created_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert outbox.events_redispatch(older_than_seconds=30, max_attempts=20) == 1
+
+    offered = wait_for(
+        lambda: Allocation.objects.filter(order=order, status=AllocationStatus.OFFERED).first(),
+        timeout=60,
+        message="the order's offer after the redispatch",
+    )
+    assert offered.quantity == order.quantity
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.MATCHING
+    event = DomainEvent.objects.get(kind=ORDER_POSTED, subject_id=order.pk)
+    wait_for(lambda: DomainEvent.objects.filter(pk=event.pk, completed_at__isnull=False).exists(), timeout=30)
+    assert HandlerRun.objects.filter(event=event).count() == 1
+
+
+def tee_order() -> OrderInput:
+    return OrderInput(
+        title="Lost message tee",
+        category=Category.objects.get(pk="tshirt"),
+        fabric=Fabric.objects.get(pk="knit"),
+        quantity=200,
+        due_date=timezone.localdate() + timedelta(days=30),
+        target_unit_price=Decimal("25.00"),
+        processes=tuple(Process.objects.filter(pk__in=["cutting", "sewing"])),
+        sizes={"M": 200},
+    )
