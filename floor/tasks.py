@@ -2,24 +2,16 @@
 the same figures from the roll-ups and changes nothing more. Schedule them with beat (see the floor report)."""
 
 from celery import shared_task
-from django.db import OperationalError
 
 from factories.models import Factory, FactoryStatus
 from floor import services
-from marketplace.queue import enqueue
+from marketplace.queue import TASK_OPTIONS, enqueue
 
-TASK_OPTIONS = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": True,
-    "max_retries": 5,
-    "soft_time_limit": 120,
-    "time_limit": 180,
-}
+# Longer limits: a factory's live capacity and risks re-read weeks of roll-ups.
+FLOOR_TASK_OPTIONS = {**TASK_OPTIONS, "soft_time_limit": 120, "time_limit": 180}
 
 
-@shared_task(name="floor.tasks.apply_live_capacity", **TASK_OPTIONS)
+@shared_task(name="floor.tasks.apply_live_capacity", **FLOOR_TASK_OPTIONS)
 def apply_live_capacity(factory_id: int) -> str:
     factory = Factory.objects.filter(pk=factory_id, status=FactoryStatus.ACTIVE).first()
     if factory is None:
@@ -27,7 +19,7 @@ def apply_live_capacity(factory_id: int) -> str:
     return str(services.factory_apply_live_capacity(factory=factory).smoothed_efficiency)
 
 
-@shared_task(name="floor.tasks.apply_live_capacity_all", **TASK_OPTIONS)
+@shared_task(name="floor.tasks.apply_live_capacity_all", **FLOOR_TASK_OPTIONS)
 def apply_live_capacity_all() -> int:
     """Beat (daily): one task per active factory that has floor data."""
     ids = list(
@@ -38,7 +30,7 @@ def apply_live_capacity_all() -> int:
     return len(ids)
 
 
-@shared_task(name="floor.tasks.assess_deadline_risks", **TASK_OPTIONS)
+@shared_task(name="floor.tasks.assess_deadline_risks", **FLOOR_TASK_OPTIONS)
 def assess_deadline_risks() -> int:
     """Beat (hourly): re-project every in-production allocation."""
     return len(services.deadline_risks_assess())

@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from celery import Task
-from django.db import transaction
+from django.db import OperationalError, transaction
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
@@ -17,6 +17,17 @@ from marketplace.celery import app
 
 logger = logging.getLogger(__name__)
 RETRY_POLICY = {"max_retries": 2, "interval_start": 0.1}
+
+# Every task: acknowledged only when done and redelivered if its worker dies (tasks are idempotent),
+# retried with backoff on a database error (a deadlock, a dropped connection), never on a bug.
+TASK_OPTIONS: dict[str, object] = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "max_retries": 5,
+}
 
 
 def enqueue(task: Task, *args: Any) -> bool:

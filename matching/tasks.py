@@ -6,19 +6,9 @@ services hold row locks and re-check state, so a redelivered task changes nothin
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError
 
-from marketplace.queue import enqueue
+from marketplace.queue import TASK_OPTIONS, enqueue
 from matching import batch, services
-
-TASK_OPTIONS = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": True,
-    "retry_backoff_max": 60,
-    "max_retries": 5,
-}
 
 
 @shared_task(name="matching.tasks.match_order", **TASK_OPTIONS)

@@ -2,18 +2,9 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError
 
 from marketplace.outbox import services
-
-TASK_OPTIONS = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": True,
-    "retry_backoff_max": 60,
-    "max_retries": 5,
-}
+from marketplace.queue import TASK_OPTIONS
 
 
 @shared_task(name="outbox.run_handler", **TASK_OPTIONS)
