@@ -18,7 +18,8 @@ $(STAMP): requirements.txt requirements-dev.txt scripts/find-python.sh
 
 venv: $(STAMP)
 
-## Run the platform: migrations, demo data, web server, Celery worker and beat.
+## Run the platform: migrations, demo data, then web server, Celery worker and beat under supervisord
+## (scripts/supervisord.conf), which restarts any that dies; Ctrl-C stops them all.
 run: $(STAMP)
 	@VENV=$(VENV) bash scripts/run.sh
 

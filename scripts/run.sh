@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
-# `make run`: migrate, load the demo market, make an admin, then run the web server, a Celery worker
-# and Celery beat until Ctrl-C.
+# `make run`: migrate, collect static files, load the demo market, make an admin, then hand over to
+# supervisord (scripts/supervisord.conf), which runs the web server, a Celery worker and Celery beat,
+# restarts any of them that dies, and stops them all on Ctrl-C or SIGTERM.
 #
 # Without DATABASE_URL / CELERY_BROKER_URL everything runs on the embedded default of
 # marketplace/settings/base.py: SQLite at var/db.sqlite3 and Kombu's filesystem broker under
 # var/broker, so a fresh machine needs no server. With them set: PostgreSQL and Redis.
 #
 # Environment: PORT (8000), DEMO_DATA (1; 0 skips the demo market), WEB_CONCURRENCY (2 gunicorn
-# workers), CELERY_CONCURRENCY (2 worker processes; SQLite always uses one), DJANGO_SUPERUSER_USERNAME /
-# _PASSWORD / _EMAIL (the admin; otherwise a demo admin `admin` with a generated password).
+# workers), CELERY_CONCURRENCY (2 worker processes; SQLite always uses one), VAR_DIR (var/),
+# DJANGO_SUPERUSER_USERNAME / _PASSWORD / _EMAIL (the admin; otherwise a demo admin `admin` with a
+# generated password).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
 PY="$VENV/bin/python"
 PORT=${PORT:-8000}
-HOST=127.0.0.1
-BASE="http://$HOST:$PORT"
+BASE="http://127.0.0.1:$PORT"
 VAR_DIR=${VAR_DIR:-$PWD/var}
 export VAR_DIR
 export PYTHONUNBUFFERED=1
@@ -25,17 +26,34 @@ if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
 say() { printf '%s==> %s%s\n' "$bold" "$*" "$plain"; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
+healthy() {
+  "$PY" -c "import sys, urllib.request
+try:
+    sys.exit(0 if urllib.request.urlopen('$BASE/healthz', timeout=2).status == 200 else 1)
+except Exception:
+    sys.exit(1)" 2>/dev/null
+}
+
+if [ "${1:-}" = --announce ]; then
+  # supervisord's `ready` program: once /healthz answers, print what the start below composed.
+  for _ in $(seq 1 120); do
+    if healthy; then printf '%s\n' "$RUN_BANNER"; exit 0; fi
+    sleep 0.5
+  done
+  die "$BASE/healthz did not answer 200 within a minute; the processes keep being restarted (logs above and in $VAR_DIR/log/)"
+fi
+
 [ -x "$PY" ] || die "$PY is missing: run 'make run' (it builds the virtualenv) rather than this script."
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "PORT must be a number, got '$PORT'."
 
-mkdir -p "$VAR_DIR/broker" "$VAR_DIR/broker-processed" "$VAR_DIR/broker-control" || die "cannot create $VAR_DIR"
+mkdir -p "$VAR_DIR/broker" "$VAR_DIR/broker-processed" "$VAR_DIR/broker-control" "$VAR_DIR/log" \
+  || die "cannot create $VAR_DIR"
+VAR_DIR=$(cd "$VAR_DIR" && pwd)
 
 if [ -n "${DATABASE_URL:-}" ]; then db_desc="database ${DATABASE_URL%%\?*}"; else db_desc="SQLite at $VAR_DIR/db.sqlite3"; fi
 if [ -n "${CELERY_BROKER_URL:-}" ]; then broker_desc="broker $CELERY_BROKER_URL"; else broker_desc="filesystem broker under $VAR_DIR/broker"; fi
-sqlite=0
-case "${DATABASE_URL:-sqlite}" in sqlite*) sqlite=1 ;; esac
 
-# --- preflight: servers reachable, database present, port free ------------------------------------
+# --- preflight: servers reachable, database present, port free, nothing already supervising ---------
 "$PY" - "$PORT" <<'PY' || exit 1
 """Fail early with a message a person can act on, instead of a stack trace from a later step."""
 import os
@@ -79,16 +97,23 @@ with socket.socket() as s:
         s.bind(("127.0.0.1", port))
     except OSError:
         sys.exit(f"ERROR: port {port} on 127.0.0.1 is in use (another `make run`?). Stop it or set PORT=8001.")
+
+sock = os.path.join(os.environ["VAR_DIR"], "supervisor.sock")
+with socket.socket(socket.AF_UNIX) as s:
+    try:
+        s.connect(sock)
+    except OSError:
+        pass  # nothing listening (a stale socket file from a killed run is replaced)
+    else:
+        sys.exit(f"ERROR: another `make run` is supervising {os.environ['VAR_DIR']} ({sock}). "
+                 "Stop it or set VAR_DIR.")
 PY
 
 say "Migrating ($db_desc)"
 "$PY" manage.py migrate --noinput -v 0 || die "migrations failed"
-
-case "$(printf '%s' "${DJANGO_DEBUG:-1}" | tr '[:upper:]' '[:lower:]')" in
-  0|false|no|off)
-    # Without DEBUG, WhiteNoise serves the admin's and the API docs' files from STATIC_ROOT only.
-    "$PY" manage.py collectstatic --noinput -v 0 || die "collectstatic failed" ;;
-esac
+# DEBUG is off unless DJANGO_DEBUG=1: WhiteNoise then serves the admin's and the API docs' files from
+# STATIC_ROOT only.
+"$PY" manage.py collectstatic --noinput -v 0 || die "collectstatic failed"
 
 logins=""
 if [ "${DEMO_DATA:-1}" != "0" ]; then
@@ -125,75 +150,18 @@ else
   say "Created admin $DJANGO_SUPERUSER_USERNAME"
 fi
 
-# --- the three processes ---------------------------------------------------------------------------
-if [ "$sqlite" = 1 ]; then
+# --- hand over to supervisord ----------------------------------------------------------------------
+# What scripts/supervisord.conf reads as %(ENV_...)s.
+export PORT WEB_CONCURRENCY=${WEB_CONCURRENCY:-2}
+RUN_BIN=$(cd "$VENV/bin" && pwd)
+RUN_USER=$(id -un)
+case "${DATABASE_URL:-sqlite}" in
   # One SQLite file: a single worker process avoids writers queueing on the database lock.
-  pool=(--pool=solo)
-else
-  pool=(--concurrency="${CELERY_CONCURRENCY:-2}")
-fi
-
-pids=()
-names=()
-prefix() { sed -u "s/^/[$1] /"; }
-# Job control puts each service in its own process group, so stopping one takes its children too
-# (gunicorn's workers, Celery's pool) and a terminal's Ctrl-C reaches only this script, which then
-# shuts the services down in order instead of all at once.
-set -m
-"$VENV/bin/gunicorn" marketplace.wsgi --bind "$HOST:$PORT" --workers "${WEB_CONCURRENCY:-2}" \
-  --access-logfile - --graceful-timeout 10 --no-control-socket > >(prefix web) 2>&1 &
-pids+=($!); names+=(web)
-# Queues: matching (match_order, expiry, sweeper), default, and floor (live capacity), as routed in settings.
-"$VENV/bin/celery" -A marketplace worker -Q matching,default,floor --loglevel INFO "${pool[@]}" \
-  > >(prefix worker) 2>&1 &
-pids+=($!); names+=(worker)
-"$VENV/bin/celery" -A marketplace beat --loglevel INFO > >(prefix beat) 2>&1 &
-pids+=($!); names+=(beat)
-set +m
-
-stopping=0
-stop_all() {
-  [ "$stopping" = 1 ] && return
-  stopping=1
-  # Ignore further signals, and SIGPIPE too: if whatever reads our output is gone (a pipe to `tee`
-  # closed by the same Ctrl-C), the shutdown must still finish.
-  trap '' INT TERM PIPE
-  echo
-  say "Stopping web server, worker and beat"
-  local pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  # Warm shutdown: the worker finishes its current task (acks_late redelivers it otherwise).
-  for _ in $(seq 1 50); do
-    local alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [ "$alive" = 0 ] && break
-    sleep 0.2
-  done
-  # Whatever is left, in each service's process group, is killed.
-  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null; done
-  wait 2>/dev/null
-  say "Stopped"
-}
-on_signal() { stop_all; exit 0; }
-trap on_signal INT TERM
-trap stop_all EXIT
-
-# --- ready: print where everything is ----------------------------------------------------------------
-ready=0
-for _ in $(seq 1 120); do
-  for i in "${!pids[@]}"; do
-    kill -0 "${pids[$i]}" 2>/dev/null || die "the ${names[$i]} process exited during start-up (see its log above)"
-  done
-  if "$PY" -c "import sys, urllib.request
-try:
-    sys.exit(0 if urllib.request.urlopen('$BASE/healthz', timeout=2).status == 200 else 1)
-except Exception:
-    sys.exit(1)" 2>/dev/null; then ready=1; break; fi
-  sleep 0.5
-done
-[ "$ready" = 1 ] || die "$BASE/healthz did not answer 200 within a minute"
-
-cat <<EOF
+  sqlite*) RUN_CELERY_POOL=--pool=solo ;;
+  *) RUN_CELERY_POOL=--concurrency=${CELERY_CONCURRENCY:-2} ;;
+esac
+ctl="VAR_DIR=$VAR_DIR $VENV/bin/supervisorctl -c scripts/supervisord.conf"
+RUN_BANNER=$(cat <<EOF
 
 $(say "c2m-marketplace is running on $db_desc and the $broker_desc")
   API           $BASE/api/v1/   (Authorization: Token <key> from POST $BASE/api/v1/auth/token/)
@@ -201,20 +169,16 @@ $(say "c2m-marketplace is running on $db_desc and the $broker_desc")
   Admin         $BASE/admin/   login $admin_note
   Health        $BASE/healthz
   Web pages     $BASE/   (merchant portal, factory phone pages, admin dashboard)
+${logins:+$(printf '%s\n' "$logins" | sed 's/^/  /')
+}  Processes     $ctl status   (also: restart c2m:worker, tail -f c2m:web)
+  Logs          $VAR_DIR/log/{web,worker,beat,supervisord}.log
+  A process that dies is restarted. Press Ctrl-C to stop the web server, worker and beat.
 EOF
-if [ -n "$logins" ]; then
-  printf '%s\n' "$logins" | sed 's/^/  /'
-fi
-echo "  Press Ctrl-C to stop the web server, worker and beat."
-echo
-
-# Run until a signal arrives or one of the services dies (then stop the others and fail).
-wait -n "${pids[@]}"
-status=$?
-if [ "$stopping" = 0 ]; then
-  for i in "${!pids[@]}"; do
-    kill -0 "${pids[$i]}" 2>/dev/null || echo "ERROR: the ${names[$i]} process exited (status $status)." >&2
-  done
-  stop_all
-  exit 1
-fi
+)
+export VENV RUN_BIN RUN_USER RUN_CELERY_POOL RUN_BANNER
+say "Starting the web server (gunicorn on $BASE), a Celery worker and Celery beat under supervisord"
+# supervisord writes to the terminal both through its own stdout and by opening /dev/stdout again
+# (append mode); when stdout is a file (`make run > run.log`) it must be in append mode too, or the
+# writes land on each other.
+if [ -f /dev/stdout ]; then exec >>/dev/stdout; fi
+exec "$RUN_BIN/supervisord" -c scripts/supervisord.conf
