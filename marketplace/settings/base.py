@@ -6,8 +6,10 @@ SQLite and Kombu's filesystem transport, so `make run` needs no server.
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from marketplace.settings.env import env_bool, env_choice, env_float, env_int, env_json, env_list, env_str
 
@@ -15,7 +17,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Off unless asked for (DJANGO_DEBUG=1): `make run` serves like a deployment (no tracebacks in pages,
+# static files from STATIC_ROOT, which run.sh collects).
+DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 INSTALLED_APPS = [
@@ -73,7 +77,9 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        # Persistent connections: a new PostgreSQL session per request costs more than most requests do
+        # (/healthz served less than half as many requests per second). 0 closes each after its request.
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
         # With persistent connections, test a reused one before the request uses it: a session dropped
         # by a database restart, a failover or a pooler is replaced instead of failing one request (500).
         conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", True),
@@ -158,13 +164,43 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-CACHES = {
+
+def _cache_url() -> str:
+    """CACHE_URL; else, with a Redis broker, the next db of the broker's server; else "" (no Redis).
+
+    The throttle counters live in the cache, so every process counting against one limit must share it.
+    Not the broker's own db: clearing the cache (FLUSHDB) would drop the queued tasks with it.
+    """
+    if url := env_str("CACHE_URL", ""):
+        return url
+    broker = urlsplit(env_str("CELERY_BROKER_URL", ""))
+    if broker.scheme not in ("redis", "rediss"):
+        return ""
+    try:
+        db = int(broker.path.strip("/") or 0)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"CELERY_BROKER_URL: the Redis db must be a number, not {broker.path!r}") from exc
+    if db >= 15:
+        raise ImproperlyConfigured(
+            f"CELERY_BROKER_URL uses Redis db {db}; the cache would take db {db + 1}, past Redis' default "
+            "16: set CACHE_URL to another db of that server."
+        )
+    return urlunsplit(broker._replace(path=f"/{db + 1}"))
+
+
+CACHE_URL = _cache_url()
+CACHES: dict[str, dict[str, Any]] = {
     "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache"
-        if not env_str("CACHE_URL", "")
-        else "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env_str("CACHE_URL", "c2m"),
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        # Keys are c2m:<version>:<key>, apart from anything else kept in the same db.
+        "KEY_PREFIX": "c2m",
+        # An unreachable Redis fails a request in seconds rather than hanging it.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
+    if CACHE_URL
+    # The embedded default (no Redis): files under VAR_DIR, still one count for all of make run's processes.
+    else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
 }
 
 # --- Celery -------------------------------------------------------------------------------

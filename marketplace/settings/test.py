@@ -4,6 +4,10 @@ import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/c2m")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
+# The cache (throttle counters) in Redis as wherever a Redis broker is configured, but in the broker's own
+# db rather than the next one: a test run owns that db (the worker tests empty it), while the next db may
+# be another run's broker, and tests clearing the cache (FLUSHDB) would empty it under that run.
+os.environ.setdefault("CACHE_URL", os.environ["CELERY_BROKER_URL"])
 
 from marketplace.settings.base import *  # noqa: F403
 from marketplace.settings.base import REST_FRAMEWORK

@@ -2,17 +2,22 @@
 
 DRF binds the rates dict to `SimpleRateThrottle.THROTTLE_RATES` at import, so overriding settings does
 not change them: each test patches that class attribute (every throttle class inherits it) with low
-rates, and the cache holding the counters is cleared before and after.
+rates. The counters live in the Redis cache, emptied before every test (tests/conftest.py), and shared
+by every process using it: the last test shows a limit holding across two processes.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
@@ -20,6 +25,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from orders.models import Order
 from tests import model_factories as mf
 from tests.conftest import client_for
+from tests.worker import ROOT, worker_database_url
 
 pytestmark = [
     pytest.mark.django_db,
@@ -33,16 +39,14 @@ UNLIMITED = "10000/min"
 
 
 @pytest.fixture
-def rates(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def rates(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """Set low rates for the scopes named; every other scope stays unlimited."""
 
     def apply(**low: str) -> None:
         table = dict.fromkeys(("signup", "token", "login_account", "order_create"), UNLIMITED) | low
         monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", table)
 
-    cache.clear()
-    yield apply
-    cache.clear()
+    return apply
 
 
 def signup_body() -> dict[str, str]:
@@ -194,3 +198,49 @@ def test_order_creation_answers_429_with_retry_after_per_merchant(rates, merchan
     # Counted per merchant user: another merchant still posts, and reading is never throttled.
     assert client_for(merchant_b.owner).post(ORDERS_URL, order_body(), format="json").status_code == 201
     assert client_a.get(ORDERS_URL).status_code == 200
+
+
+# --- across processes --------------------------------------------------------------------------
+
+# Another process (another gunicorn worker, another machine): its own Django, the same Redis cache.
+LOGIN_ATTEMPTS_ELSEWHERE = """
+import json, sys
+import django
+django.setup()
+from django.test import Client
+from rest_framework.throttling import SimpleRateThrottle
+
+SimpleRateThrottle.THROTTLE_RATES = json.loads(sys.argv[1])
+client = Client()  # REMOTE_ADDR 127.0.0.1, as in the test's own client
+codes = [
+    client.post(sys.argv[2], {"username": f"elsewhere{i}", "password": "wrong"},
+                content_type="application/json").status_code
+    for i in range(int(sys.argv[3]))
+]
+print(json.dumps(codes))
+"""
+
+
+def login_attempts_in_another_process(count: int) -> list[int]:
+    env = os.environ | {"DJANGO_SETTINGS_MODULE": "marketplace.settings.test", "DATABASE_URL": worker_database_url()}
+    result = subprocess.run(
+        [sys.executable, "-c", LOGIN_ATTEMPTS_ELSEWHERE, json.dumps(SimpleRateThrottle.THROTTLE_RATES), TOKEN_URL,
+         str(count)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    codes: list[int] = json.loads(result.stdout.strip().splitlines()[-1])
+    return codes
+
+
+def test_the_address_limit_holds_across_processes(api, rates):
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    rates(token="3/min")
+
+    here = [login(api, f"guess{i}").status_code for i in range(2)]
+    elsewhere = login_attempts_in_another_process(2)
+
+    # Two attempts here and one in the other process use up the address's 3; the next anywhere is refused.
+    assert here == [400, 400]
+    assert elsewhere == [400, 429]
+    assert_throttled(login(api, "guess-again"))
