@@ -92,6 +92,10 @@ class FactoryIndex:
     def __iter__(self) -> Iterator[FactoryState]:
         return iter(self.by_id.values())
 
+    def __len__(self) -> int:
+        # Also the index's truth value: callers write `market.index or market.states`.
+        return len(self.by_id)
+
     def record(self, f: FactoryState) -> tuple[float, float, float, float]:
         rec = self._records.get(f.id)
         if rec is None:

@@ -45,7 +45,8 @@ PRICE_SLOPE = 2.5
 REPEAT_STYLE = 1.0
 REPEAT_MERCHANT = 0.4
 REPEAT_NONE = 0.0
-# A factory whose rarest unused process is offered by this share of the market or fewer scores 1 less.
+# The scarcity term is 1 while the rarest process a factory has and the order does not need is offered by at
+# least this share of the market, and falls in proportion below it.
 SCARCITY_RARE_SHARE = 0.25
 
 
@@ -190,9 +191,9 @@ class BoundArrays(Protocol):
     acceptance: np.ndarray
     response: np.ndarray
     province: np.ndarray  # index into `provinces`
-    provinces: Sequence[str | None]
+    provinces: list[str | None]
     extra: np.ndarray  # index into `extras`
-    extras: Sequence[frozenset[str]]  # the processes a factory has beyond the order's, as distinct sets
+    extras: list[frozenset[str]]  # the processes a factory has beyond the order's, as distinct sets
 
 
 def score_bounds(
