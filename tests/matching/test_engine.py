@@ -1,4 +1,4 @@
-"""The engine's maths without a database: capacity, quantities, sizes, limits, splits, and the index fast path."""
+"""The engine's maths without a database: capacity, quantities, sizes, limits, splits, the placement loop, the index."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from bench import baselines, market
 from matching import engine, optimizer
 from matching.engine import FactoryState, OrderSpec
+from matching.engine.placement import place, place_counting
 
 TODAY = date(2026, 3, 2)
 
@@ -156,6 +157,35 @@ def test_alap_books_the_latest_free_days_and_asap_the_earliest():
     assert late == tuple((end - timedelta(days=i), 1000) for i in (2, 1, 0))
     assert early == tuple((start + timedelta(days=i), 1000) for i in (0, 1, 2))
     assert engine.place_backward(3001, {end: 3000}, start, end) is None
+
+
+def test_the_one_placement_loop_books_the_same_days_whether_it_counts_the_window_or_not():
+    # `place_counting` walks on to add up the window's free minutes (the load term needs them); `place`
+    # stops once the work is booked. Same days either way, ALAP the mirror image of ASAP.
+    rng = random.Random(4)
+    for _ in range(400):
+        free = {TODAY + timedelta(days=i): rng.choice([0, -10, rng.randint(1, 2000)]) for i in range(30)}
+        start = TODAY + timedelta(days=rng.randint(-2, 12))
+        end = start + timedelta(days=rng.randint(-1, 20))
+        work = rng.choice([0, rng.randint(1, 3000), rng.randint(1, 20000)])
+        for where in engine.PLACEMENTS:
+            days, free_minutes = place_counting(work, free, start, end, where)
+            assert days == place(work, free, start, end, where)
+            assert free_minutes == engine.free_in_window(free, start, end)
+            if days is None:
+                assert free_minutes < work
+                continue
+            assert sum(m for _, m in days) == max(work, 0)
+            if days:
+                # Every free day between the window's near end and the last day booked is taken whole.
+                booked = dict(days)
+                if where == engine.PLACEMENT_ASAP:
+                    near = engine.days_between(start, days[-1][0] - timedelta(days=1))
+                else:
+                    near = engine.days_between(days[0][0] + timedelta(days=1), end)
+                assert all(booked.get(d, 0) == free[d] for d in near if free.get(d, 0) > 0)
+        assert engine.place_forward(work, free, start, end) == place(work, free, start, end, engine.PLACEMENT_ASAP)
+        assert engine.place_backward(work, free, start, end) == place(work, free, start, end, engine.PLACEMENT_ALAP)
 
 
 def test_alap_leaves_early_days_for_a_later_urgent_order():
