@@ -181,4 +181,5 @@ say "Starting the web server (gunicorn on $BASE), a Celery worker and Celery bea
 # (append mode); when stdout is a file (`make run > run.log`) it must be in append mode too, or the
 # writes land on each other.
 if [ -f /dev/stdout ]; then exec >>/dev/stdout; fi
-exec "$RUN_BIN/supervisord" -c scripts/supervisord.conf
+# scripts/supervise.py: supervisord, whose shutdown survives a closed stdout (`make run | tee` and Ctrl-C).
+exec "$RUN_BIN/python" scripts/supervise.py -c scripts/supervisord.conf
