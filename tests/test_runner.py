@@ -3,8 +3,9 @@
 One runner on a free port with a throw-away VAR_DIR (SQLite and the filesystem broker, no demo market).
 A SIGKILLed Celery worker (what an out-of-memory kill does) is replaced within seconds while the web
 server keeps answering; a SIGKILLed gunicorn master is replaced too; SIGTERM to the runner stops every
-process it started. The runner starts a new session, so "every process it started" is every process of
-that session, orphans included. Every wait has a deadline; a failure shows the runner's output.
+process it started, even once the pipe its output goes to has lost its reader. The runner starts a new
+session, so "every process it started" is every process of that session, orphans included. Every
+wait has a deadline; a failure shows the runner's output.
 """
 
 from __future__ import annotations
@@ -39,15 +40,25 @@ class Runner:
         self.log_path = log_path
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "CACHE_"))}
         env |= {"VAR_DIR": str(var_dir), "PORT": str(port), "DEMO_DATA": "0", "VENV": sys.prefix}
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                ["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-            )  # fmt: skip
+        # As `make run 2>&1 | tee runner.out`: the test can take the terminal away, as Ctrl-C does to tee.
+        self.tee = subprocess.Popen(["tee", "-a", str(log_path)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        assert self.tee.stdin is not None
+        self.process = subprocess.Popen(
+            ["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=self.tee.stdin, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        self.tee.stdin.close()
         self.session = self.process.pid
 
+    def close_terminal(self) -> None:
+        self.tee.kill()
+        self.tee.wait(timeout=10)
+
     def output(self, *, last: int = 6000) -> str:
-        return self.log_path.read_text(errors="replace")[-last:]
+        """The console (up to where the terminal was taken away), then supervisord's own log."""
+        console = self.log_path.read_text(errors="replace")[-last:]
+        own_log = self.var_dir / "log" / "supervisord.log"
+        return console + "\n--- supervisord.log ---\n" + (own_log.read_text()[-2000:] if own_log.exists() else "")
 
     def healthy(self) -> bool:
         try:
@@ -109,6 +120,7 @@ class Runner:
                 os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
+        self.close_terminal()
 
 
 def wait_for[T](predicate: Callable[[], T | None], *, timeout: float, what: str, runner: Runner) -> T:
@@ -170,12 +182,14 @@ def test_make_run_restarts_what_dies_and_stops_everything_on_sigterm(runner: Run
     wait_for(runner.healthy, timeout=20, what="/healthz from the new web server", runner=runner)
     assert (runner.running_pid("worker"), runner.running_pid("beat")) == (new_worker_pid, beat)
     assert new_web != web
-    # Both deaths and restarts are on the console.
+    # Both deaths are on the console.
     log = runner.output(last=10**7)
     assert "exited: worker (terminated by SIGKILL; not expected)" in log
     assert "exited: web (terminated by SIGKILL; not expected)" in log
 
-    # SIGTERM (as Ctrl-C's SIGINT): everything stops, the killed master's orphaned workers included.
+    # The terminal goes first (Ctrl-C on `make run | tee` stops tee), then SIGTERM (as Ctrl-C's SIGINT):
+    # everything stops all the same.
+    runner.close_terminal()
     runner.process.send_signal(signal.SIGTERM)
     assert runner.process.wait(timeout=45) == 0, runner.output()
     wait_for(lambda: not runner.live_pids(), timeout=30, what="every process of the runner to exit", runner=runner)
