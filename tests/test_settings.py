@@ -123,3 +123,12 @@ def test_a_broker_on_the_last_redis_db_asks_for_cache_url():
 
     assert result.returncode != 0
     assert "set CACHE_URL" in result.stderr
+
+
+def test_a_negative_score_weight_is_refused_at_start_up():
+    # The score's bound assumes weights >= 0; with a negative one a better factory could be skipped.
+    result = _show_base_settings(MATCHING_WEIGHTS='{"price": -1}')
+
+    assert result.returncode != 0
+    assert "MATCHING_WEIGHTS" in result.stderr and "'price'" in result.stderr
+    assert _show_base_settings(MATCHING_WEIGHTS='{"price": 0}').returncode == 0

@@ -308,6 +308,11 @@ MATCHING_WEIGHTS: dict[str, float] = {
     "repeat": 3.0,
     "scarcity": 1.0,
 } | env_json("MATCHING_WEIGHTS", {})
+# The engine skips factories whose score bound cannot beat the best so far; with a negative weight the
+# bound is no longer an upper bound and a better factory could be skipped. Refuse it at start-up.
+for _term, _weight in MATCHING_WEIGHTS.items():
+    if not isinstance(_weight, int | float) or isinstance(_weight, bool) or _weight < 0:
+        raise ImproperlyConfigured(f"MATCHING_WEIGHTS: the weight of {_term!r} must be a number >= 0, not {_weight!r}")
 
 LOGGING = {
     "version": 1,
