@@ -8,6 +8,10 @@ os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
 # db rather than the next one: a test run owns that db (the worker tests empty it), while the next db may
 # be another run's broker, and tests clearing the cache (FLUSHDB) would empty it under that run.
 os.environ.setdefault("CACHE_URL", os.environ["CELERY_BROKER_URL"])
+# One connection per request, as before persistent connections became the default: the live server's
+# request threads would otherwise keep theirs open, and the test database could not be dropped at the end
+# ("being accessed by other users").
+os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 
 from marketplace.settings.base import *  # noqa: F403
 from marketplace.settings.base import REST_FRAMEWORK
