@@ -11,7 +11,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from factories import selectors
@@ -29,6 +29,7 @@ from marketplace.accounts.services import token_for
 from marketplace.api.caller import request_user
 from marketplace.api.pagination import Pagination
 from marketplace.api.permissions import IsFactory, IsPlatformAdmin
+from marketplace.api.throttles import ScopedThrottle
 
 
 def _error(description: str) -> OpenApiResponse:
@@ -65,7 +66,7 @@ class FactoryListCreateApi(APIView):
         return super().get_authenticators()
 
     def get_throttles(self) -> list[BaseThrottle]:
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+        return [ScopedThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(
         operation_id="factories_list",

@@ -15,7 +15,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
-from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from factories.selectors import factory_of
@@ -24,6 +24,7 @@ from marketplace.api.caller import request_user
 from marketplace.api.pagination import Pagination
 from marketplace.api.parsers import BoundedJSONParser
 from marketplace.api.permissions import IsFactory, IsMerchant, IsPlatformAdmin
+from marketplace.api.throttles import ScopedThrottle
 from marketplace.errors import NotFound, ValidationFailed
 from orders import selectors, services
 from orders.models import Allocation, Order
@@ -126,7 +127,7 @@ class OrderListCreateApi(ApiView):
 
     def get_throttles(self) -> list[BaseThrottle]:
         # Only creation is throttled: listing is cheap and paginated.
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+        return [ScopedThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(
         operation_id="orders_list",

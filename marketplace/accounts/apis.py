@@ -8,7 +8,6 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from marketplace.accounts.selectors import identity_for
@@ -23,6 +22,7 @@ from marketplace.accounts.serializers import (
 from marketplace.accounts.services import merchant_register, token_for, token_revoke
 from marketplace.accounts.throttles import LoginAccountThrottle, LoginAddressThrottle
 from marketplace.api.caller import request_user
+from marketplace.api.throttles import ScopedThrottle
 from marketplace.errors import ValidationFailed
 
 ERROR_400 = OpenApiResponse(ErrorResponseSerializer, description="Invalid input; `errors` names the field.")
@@ -90,7 +90,7 @@ class MerchantSignupApi(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "signup"
 
     @extend_schema(

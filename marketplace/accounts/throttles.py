@@ -19,8 +19,9 @@ from collections.abc import Mapping
 
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
+
+from marketplace.api.throttles import FailOpenThrottleMixin, ScopedThrottle
 
 # Used when the settings name no rate for the scope (older settings files).
 DEFAULT_LOGIN_ACCOUNT_RATE = "10/minute"
@@ -37,14 +38,14 @@ def client_address(request: Request) -> str:
     return addrs[-min(num_proxies, len(addrs))] if addrs else remote_addr
 
 
-class LoginAddressThrottle(ScopedRateThrottle):
+class LoginAddressThrottle(ScopedThrottle):
     """The view's scope ("token"), counted per client address even when a token is sent along."""
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
 
 
-class LoginAccountThrottle(SimpleRateThrottle):
+class LoginAccountThrottle(FailOpenThrottleMixin):
     """Attempts per username, from every address together."""
 
     scope = "login_account"

@@ -244,3 +244,27 @@ def test_the_address_limit_holds_across_processes(api, rates):
     assert here == [400, 400]
     assert elsewhere == [400, 429]
     assert_throttled(login(api, "guess-again"))
+
+
+UNREACHABLE_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Nothing listens on port 1: every cache call fails at once, as during a Redis outage.
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+
+
+def test_a_cache_outage_lets_requests_through_instead_of_a_500(api, rates, merchant_a):
+    rates(token="1/min", login_account="1/min", order_create="1/min", signup="1/min")
+    with override_settings(CACHES=UNREACHABLE_CACHE):
+        # Uncounted while the cache is away: the limits are not enforced, nothing fails.
+        assert [login(api, merchant_a.owner.username).status_code for _ in range(3)] == [400, 400, 400]
+        good = login(api, merchant_a.owner.username, mf.PASSWORD)
+        assert good.status_code == 200
+        client = client_for(merchant_a.owner)
+        posted = [client.post("/api/v1/orders/", order_body(), format="json").status_code for _ in range(2)]
+        assert posted == [201, 201]
+        assert api.post("/api/v1/merchants/", signup_body(), format="json").status_code == 201
+    assert Order.objects.filter(merchant=merchant_a).count() == 2

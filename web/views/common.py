@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.accounts.models import Role
 from marketplace.errors import DomainError
+from matching.services import retry_on_deadlock
 from web.models import FormSubmission
 
 View = Callable[..., HttpResponse]
@@ -64,12 +65,19 @@ def run_once[T](request: HttpRequest, *, token: str, action: str, call: Callable
     """Run `call` unless `token` was already spent; the claim and the action commit or roll back together.
 
     A phone that re-sends a form after a dropped connection thus reports its pieces once. The
-    unique index on the token settles two concurrent re-sends.
+    unique index on the token settles two concurrent re-sends. The claim and the action form the
+    outermost transaction, so a deadlock PostgreSQL aborts it for rolls both back and both run again
+    (`retry_on_deadlock`, as the API's services do): the factory never sees a 500 for it.
     """
-    try:
+
+    @retry_on_deadlock
+    def claim_and_act() -> T:
         with transaction.atomic():
             FormSubmission.objects.create(token=token, user=request.user, action=action)  # type: ignore[misc]
             return call()
+
+    try:
+        return claim_and_act()
     except IntegrityError as exc:
         if FormSubmission.objects.filter(token=token).exists():
             raise AlreadyDone from exc
