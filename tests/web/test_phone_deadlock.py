@@ -46,7 +46,7 @@ def test_a_deadlock_on_the_phone_accept_is_retried_not_a_500(merchant_a, factory
                 rival_holds.set()
                 wait_for(_someone_waits_for_a_lock, timeout=20, interval=0.02, message="the page to wait")
                 list(Order.objects.select_for_update().filter(pk=order.pk))
-        except BaseException as exc:  # noqa: BLE001 - reported to the test below
+        except BaseException as exc:  # reported to the test below
             rival_errors.append(exc)
         finally:
             connections.close_all()
