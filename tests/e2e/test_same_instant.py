@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -59,7 +60,7 @@ def test_two_factories_accepting_one_parallel_offer_at_the_same_instant_one_wins
     by_factory = {f.pk: f for f in factories}
 
     results = at_once(
-        [lambda o=o: offer_accept(allocation_id=o.pk, factory=by_factory[o.factory_id]) for o in offers[:2]]
+        [functools.partial(offer_accept, allocation_id=o.pk, factory=by_factory[o.factory_id]) for o in offers[:2]]
     )
 
     won = [r for r in results if isinstance(r, Allocation)]
