@@ -210,14 +210,16 @@ def test_live_capacity_blends_measured_with_declared_and_applies_it(merchant_a, 
     h.floor_setup(factory_x, lines=1, workers_per_line=10)
     allocation = h.accepted_allocation(merchant_a, factory_x, quantity=8000)
     client, _ = h.device_client(factory_x)
-    now = timezone.now()
-    today = timezone.localdate(now - timedelta(minutes=30))
+    # The scans fall in the first minutes of a platform day that began at least an hour ago, so they
+    # all belong to `today` and none lies in the future, whatever the hour the suite runs at.
+    today = timezone.localdate(timezone.now() - timedelta(hours=1))
+    midnight = timezone.make_aware(datetime.combine(today, time.min))
     events = []
     for w in range(1, 11):
         badge = f"B1{w:02d}"
         services.shift_record(factory=factory_x, badge=badge, line="L1", day=today, minutes=480)
         events += [
-            h.event(allocation, "shoulder_join", worker=badge, quantity=64, at=now - timedelta(minutes=30 + i))
+            h.event(allocation, "shoulder_join", worker=badge, quantity=64, at=midnight + timedelta(minutes=1 + i))
             for i in range(10)
         ]
     assert h.post_events(client, events).json()["accepted"] == 100
