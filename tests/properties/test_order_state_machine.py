@@ -18,7 +18,6 @@ transaction, and the machine calls `order_match` itself (the "match" rule plays 
 
 from __future__ import annotations
 
-import contextlib
 import os
 from datetime import timedelta
 from typing import Any
@@ -40,6 +39,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from factories.events import FACTORY_PAUSED
 from factories.models import CapacityDay, Factory, FactoryStatus
 from factories.services import factory_update
 from marketplace.accounts.models import Merchant
@@ -54,6 +54,7 @@ from matching.services import (
     order_cancel,
     order_match,
 )
+from orders.events import ORDER_POSTED, ORDER_STATUS_CHANGED
 from orders.models import (
     COMMITTED_ALLOCATION_STATUSES,
     LIVE_ALLOCATION_STATUSES,
@@ -66,6 +67,10 @@ from orders.models import (
 from orders.services import allocation_report_progress, allocation_ship, order_receive, order_rematch
 from orders.state import ALLOCATION_TRANSITIONS, ORDER_TRANSITIONS
 from tests import model_factories as mf
+from tests.outbox import run_outbox
+
+# Every (order or allocation, from, to) a sequence made, over the whole run.
+TRANSITIONS_SEEN: set[tuple[str, str, str]] = set()
 
 # Never "stuck": no worker runs here, the machine matches orders itself.
 NEVER_STUCK = 10**9
@@ -100,6 +105,11 @@ class MarketMachine(RuleBasedStateMachine):
             factory_update(factory=factory, actor=None, changes={"min_order_qty": min_qty, "max_order_qty": max_qty})
 
     def teardown(self) -> None:
+        # Before the rollback: which transitions this sequence really made (the test checks the sum).
+        for kind, from_status, to_status in OrderEvent.objects.filter(
+            order_id__in=self.orders, kind__in=["status", "allocation"]
+        ).values_list("kind", "from_status", "to_status"):
+            TRANSITIONS_SEEN.add((kind, from_status, to_status))
         if self._settings is not None:
             self._settings.disable()
         transaction.set_rollback(True)
@@ -118,10 +128,19 @@ class MarketMachine(RuleBasedStateMachine):
         return self.orders[i % len(self.orders)] if self.orders else None
 
     @staticmethod
-    def _attempt(fn: Any, **kwargs: Any) -> None:
-        """Call a service; a domain refusal (409/400) is a legal outcome, anything else fails the test."""
-        with contextlib.suppress(DomainError):
+    def _attempt(fn: Any, **kwargs: Any) -> bool:
+        """Call a service; a domain refusal (409/400) is a legal outcome, anything else fails the test.
+
+        True when the service did not refuse: the rule then checks that the transition really happened.
+        """
+        try:
             fn(**kwargs)
+        except DomainError:
+            return False
+        return True
+
+    def _status(self, allocation: Allocation) -> str:
+        return Allocation.objects.values_list("status", flat=True).get(pk=allocation.pk)
 
     # --- rules -----------------------------------------------------------------------------
 
@@ -132,6 +151,7 @@ class MarketMachine(RuleBasedStateMachine):
         breakdown[names[0]] += quantity - sum(breakdown.values())
         order = mf.make_order(self.merchant, quantity=quantity, sizes=breakdown, due_days=due_days)
         self.orders.append(order.pk)
+        run_outbox(ORDER_POSTED)  # the worker matches a posted order at once
 
     @precondition(lambda self: bool(self.orders))
     @rule(i=pick)
@@ -146,7 +166,8 @@ class MarketMachine(RuleBasedStateMachine):
         offers = self._allocations(AllocationStatus.OFFERED)
         if offers:
             offer = offers[i % len(offers)]
-            self._attempt(offer_accept, allocation_id=offer.pk, factory=offer.factory)
+            if self._attempt(offer_accept, allocation_id=offer.pk, factory=offer.factory):
+                assert self._status(offer) == AllocationStatus.ACCEPTED
 
     @precondition(lambda self: self.offered > 0)
     @rule(i=pick)
@@ -154,7 +175,8 @@ class MarketMachine(RuleBasedStateMachine):
         offers = self._allocations(AllocationStatus.OFFERED)
         if offers:
             offer = offers[i % len(offers)]
-            self._attempt(offer_decline, allocation_id=offer.pk, factory=offer.factory, reason="busy")
+            if self._attempt(offer_decline, allocation_id=offer.pk, factory=offer.factory, reason="busy"):
+                assert self._status(offer) == AllocationStatus.DECLINED
 
     @precondition(lambda self: self.offered > 0)
     @rule(i=pick)
@@ -165,6 +187,7 @@ class MarketMachine(RuleBasedStateMachine):
             offer = offers[i % len(offers)]
             Allocation.objects.filter(pk=offer.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
             assert offer_expire(allocation_id=offer.pk) is True
+            assert self._status(offer) == AllocationStatus.EXPIRED
 
     @precondition(lambda self: self.offered > 0)
     @rule(i=pick)
@@ -195,15 +218,16 @@ class MarketMachine(RuleBasedStateMachine):
     @rule(i=pick)
     def cancel(self, i: int) -> None:
         order_id = self._order(i)
-        if order_id is not None:
-            self._attempt(order_cancel, order_id=order_id, reason="changed my mind")
+        if order_id is not None and self._attempt(order_cancel, order_id=order_id, reason="changed my mind"):
+            assert Order.objects.get(pk=order_id).status == OrderStatus.CANCELLED
 
     @precondition(lambda self: bool(self.orders))
     @rule(i=pick)
     def rematch(self, i: int) -> None:
         order_id = self._order(i)
-        if order_id is not None:
-            self._attempt(order_rematch, order_id=order_id)
+        if order_id is not None and self._attempt(order_rematch, order_id=order_id):
+            assert Order.objects.get(pk=order_id).status == OrderStatus.MATCHING
+            run_outbox(ORDER_STATUS_CHANGED)  # matching places it again, as the worker would
 
     @precondition(lambda self: self.in_work > 0)
     @rule(i=pick, stage=st.sampled_from(["cut", "sew", "qc"]), quantity=st.integers(0, 400))
@@ -226,20 +250,27 @@ class MarketMachine(RuleBasedStateMachine):
         work = self._allocations(AllocationStatus.ACCEPTED, AllocationStatus.IN_PRODUCTION)
         if work:
             a = work[i % len(work)]
-            self._attempt(allocation_ship, allocation_id=a.pk, factory=a.factory, carrier="SF", tracking="SF1")
+            if self._attempt(allocation_ship, allocation_id=a.pk, factory=a.factory, carrier="SF", tracking="SF1"):
+                assert self._status(a) == AllocationStatus.SHIPPED
 
     @precondition(lambda self: bool(self.orders))
     @rule(i=pick)
     def receive(self, i: int) -> None:
         order_id = self._order(i)
-        if order_id is not None:
-            self._attempt(order_receive, order_id=order_id)
+        if order_id is not None and self._attempt(order_receive, order_id=order_id):
+            assert Order.objects.get(pk=order_id).status == OrderStatus.DELIVERED
 
     @rule(i=pick, paused=st.booleans())
     def pause_or_resume(self, i: int, paused: bool) -> None:
         factory = Factory.objects.get(pk=self.factories[i % len(self.factories)].pk)
         target = FactoryStatus.PAUSED if paused else FactoryStatus.ACTIVE
-        self._attempt(factory_update, factory=factory, actor=None, changes={"status": target})
+        if self._attempt(factory_update, factory=factory, actor=None, changes={"status": target}):
+            run_outbox(FACTORY_PAUSED, ORDER_STATUS_CHANGED)  # matching re-routes after the pause commits
+            if paused:
+                movable = Allocation.objects.filter(
+                    factory=factory, status__in=[AllocationStatus.OFFERED, AllocationStatus.ACCEPTED]
+                )
+                assert not movable.exists()
 
     @rule(i=pick, offset=st.integers(0, 20), minutes=st.sampled_from([0, 100, 240, 480, 960]))
     def change_calendar(self, i: int, offset: int, minutes: int) -> None:
@@ -327,8 +358,21 @@ def test_random_operation_sequences_keep_every_invariant() -> None:
         settings=settings(
             # CI runs 25 sequences; PROPERTY_EXAMPLES=500 for a longer hunt.
             max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "25")),
+            # CI's 25 are the same every run, so the check below that they did real work cannot flake;
+            # a longer hunt (PROPERTY_EXAMPLES) explores at random.
+            derandomize="PROPERTY_EXAMPLES" not in os.environ,
             stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
+    # The sequences did real work, not only refused calls: the main paths were all taken.
+    wanted = {
+        ("allocation", AllocationStatus.OFFERED, AllocationStatus.ACCEPTED),
+        ("allocation", AllocationStatus.OFFERED, AllocationStatus.DECLINED),
+        ("allocation", AllocationStatus.OFFERED, AllocationStatus.EXPIRED),
+        ("status", OrderStatus.MATCHING, OrderStatus.CONFIRMED),
+        ("status", OrderStatus.MATCHING, OrderStatus.CANCELLED),
+    }
+    assert wanted <= TRANSITIONS_SEEN, sorted(wanted - TRANSITIONS_SEEN)
+    assert len(TRANSITIONS_SEEN) >= 10, sorted(TRANSITIONS_SEEN)
