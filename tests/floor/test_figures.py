@@ -271,7 +271,9 @@ def test_a_capacity_drop_reroutes_what_no_longer_fits(merchant_a, merchant_b, fa
 def test_deadline_risk_is_flagged_listed_and_reroute_requested(floor, admin_user, merchant_b):
     factory, allocation, client, ops = floor
     Allocation.objects.filter(pk=allocation.pk).update(ship_by=timezone.localdate() + timedelta(days=2))
-    at = timezone.now() - timedelta(minutes=10)
+    # Today's scans, even just after midnight (ten minutes ago would be yesterday: two days of run rate).
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    at = max(timezone.now() - timedelta(minutes=10), midnight + timedelta(seconds=1))
     # 50 pieces through every operation today: 500 standard minutes a day against 9,500 still to do.
     h.post_events(client, [h.event(allocation, code, quantity=50, at=at) for code in ops])
 

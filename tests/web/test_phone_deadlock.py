@@ -16,10 +16,15 @@ from django.test import Client
 from matching.services import order_match
 from orders.models import Allocation, AllocationStatus, Order
 from tests import model_factories as mf
-from tests.worker import wait_for
+from tests.worker import restore_catalog, wait_for
 from web.models import FormSubmission
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def catalog() -> None:
+    restore_catalog()  # a transactional test before this one may have flushed the catalog codes
 
 
 def _someone_waits_for_a_lock() -> bool:
