@@ -12,9 +12,10 @@ late and out-of-order events. So:
 * shape checks are hand-written (not a DRF serializer per event): at 10,000 events a request the
   per-event serializer cost alone would miss the 5,000 events/s target.
 
-Material gating is soft under concurrency: two batches sewing the last covered pieces at the same
-moment may both pass (the over-run is visible in the materials view); a lock per allocation would
-serialise every scan of a busy order for a rule that only has to stop sewing before fabric arrives.
+Material gating holds under concurrency: a batch that scans an allocation whose material is tracked
+takes a transaction-scoped advisory lock per such allocation (sorted ids) before it reads the pieces
+already sewn, so of two batches sewing the last covered pieces the second waits for the first and sees
+its pieces. Allocations without material requirements take no lock: their scans never wait.
 """
 
 from __future__ import annotations
@@ -201,6 +202,7 @@ def _load_refs(factory: Factory, events: Sequence[_Event]) -> _Refs:
     )
     covered = material_coverage(allocations.values())
     gated = [a for a, c in covered.items() if c is not None]
+    _lock_material_gates(gated)
     sewn = {
         (row["allocation_id"], row["operation_id"]): row["pieces"]
         for row in AllocationOperationTotal.objects.filter(allocation_id__in=gated).values(
@@ -208,6 +210,21 @@ def _load_refs(factory: Factory, events: Sequence[_Event]) -> _Refs:
         )
     }
     return _Refs(allocations, operations, final_operation, workers, lines, rates, covered, sewn)
+
+
+# The advisory-lock namespace of material gating (the first key of pg_advisory_xact_lock(int, int)).
+MATERIAL_GATE_LOCK = 7301
+
+
+def _lock_material_gates(allocation_ids: Iterable[int]) -> None:
+    """Serialise the batches that sew one material-gated allocation until each commits (PostgreSQL; SQLite,
+    the embedded default, serialises all writers anyway). Sorted, so two batches never wait on each other."""
+    ids = sorted(set(allocation_ids))
+    if not ids or connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for allocation_id in ids:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [MATERIAL_GATE_LOCK, allocation_id % 2**31])
 
 
 def material_coverage(allocations: Iterable[Allocation]) -> dict[int, int | None]:
