@@ -10,6 +10,7 @@ Every wait has a deadline; on a timeout the worker logs are attached to the fail
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
 import subprocess
@@ -22,6 +23,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import redis
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection
 
@@ -63,6 +65,8 @@ def restore_catalog() -> None:
         Fabric.objects.update_or_create(code=code, defaults={"name": name, "lead_days": lead})
     for code, name, province in catalog_data.REGIONS:
         Region.objects.update_or_create(code=code, defaults={"name": name, "province": province})
+    # The floor's default bulletins and defect types (migration floor.0002), loaded by the same code.
+    importlib.import_module("floor.migrations.0002_seed_bulletins").load(django_apps, None)
 
 
 def _redis() -> redis.Redis:

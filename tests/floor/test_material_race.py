@@ -18,8 +18,12 @@ from tests.worker import restore_catalog
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def catalog() -> None:
+    restore_catalog()  # a transactional test before this one may have flushed the catalog codes
+
+
 def test_two_batches_racing_one_material_receipt_sew_no_more_than_it_covers(merchant_a, factory_x):
-    restore_catalog()
     h.floor_setup(factory_x)
     allocation = h.accepted_allocation(merchant_a, factory_x, quantity=1000)
     services.material_requirement_set(

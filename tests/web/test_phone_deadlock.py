@@ -67,7 +67,8 @@ def test_a_deadlock_on_the_phone_accept_is_retried_not_a_500(merchant_a, factory
     response = client.post(f"/factory/offers/{offer.pk}/accept/", {"once": "deadlocked-token"})
 
     thread.join(30)
-    assert rival_done.is_set() and not rival_errors, rival_errors
+    # The rival may in turn be a deadlock's victim when the page's retry beats it to the order's row.
+    assert rival_done.is_set() and all("deadlock" in str(e) for e in rival_errors), rival_errors
     assert response.status_code == 302  # to the job page, as for any accept
     offer.refresh_from_db()
     assert offer.status == AllocationStatus.ACCEPTED
