@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -100,6 +101,41 @@ def broker_backlog() -> int:
         client.close()
 
 
+def unacked_messages() -> int:
+    """Messages delivered to a worker and not yet acknowledged: with acks_late, the tasks running now."""
+    client = _redis()
+    try:
+        return int(client.hlen("unacked"))
+    finally:
+        client.close()
+
+
+def run_together[T](count: int, target: Callable[[int], T], *, timeout: float = 60.0) -> list[T | BaseException]:
+    """Run `target(i)` in `count` threads released by one barrier; return each one's result or exception.
+
+    Each thread has its own database connection (closed at the end, so the test database can be dropped).
+    """
+    barrier = threading.Barrier(count)
+    results: list[T | BaseException | None] = [None] * count
+
+    def body(i: int) -> None:
+        try:
+            barrier.wait(timeout=timeout)
+            results[i] = target(i)
+        except BaseException as exc:  # returned to the test, never swallowed
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    assert not any(t.is_alive() for t in threads), "a thread hung (deadlock?)"
+    return results  # type: ignore[return-value]
+
+
 def wait_until_quiet(*, timeout: float = 120.0, settle: float = 1.5, extra: Callable[[], bool] | None = None) -> None:
     """Wait until no message is queued or in flight (and `extra()` holds) for `settle` seconds in a row.
 
@@ -131,54 +167,43 @@ def worker_database_url() -> str:
     return f"postgres://{auth}{host}{port}/{db['NAME']}"
 
 
-class CeleryWorker:
-    """One `celery worker` process (prefork, one child) in its own process group."""
-
-    def __init__(self, *, log_dir: Path, extra_env: dict[str, str] | None = None) -> None:
-        self.hostname = f"c2m-test-{uuid.uuid4().hex[:10]}@localhost"
-        self.log_path = log_dir / f"{self.hostname.split('@')[0]}.log"
-        self.extra_env = extra_env or {}
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = os.environ | {
+def _celery_env(extra_env: dict[str, str]) -> dict[str, str]:
+    return (
+        os.environ
+        | {
             "DATABASE_URL": worker_database_url(),
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "DJANGO_SETTINGS_MODULE": "marketplace.settings.test",
             "PYTHONUNBUFFERED": "1",
         }
-        env |= self.extra_env
-        cmd = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "marketplace",
-            "worker",
-            "-Q",
-            QUEUES,
-            "--pool=prefork",
-            "--concurrency=1",
-            "-l",
-            "warning",
-            "-n",
-            self.hostname,
-            "--without-mingle",
-            "--without-gossip",
-        ]
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
+        | extra_env
+    )
 
-    def answers_ping(self) -> bool:
-        self._check_alive()
-        replies = app.control.ping(destination=[self.hostname], timeout=0.5)
-        return any(self.hostname in reply for reply in replies)
+
+class _CeleryProcess:
+    """A `celery` command in its own process group, its output in a log file."""
+
+    def __init__(self, *, name: str, log_dir: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.hostname = f"{name}-{uuid.uuid4().hex[:10]}@localhost"
+        self.log_path = log_dir / f"{self.hostname.split('@')[0]}.log"
+        self.extra_env = extra_env or {}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def _spawn(self, args: list[str]) -> None:
+        cmd = [sys.executable, "-m", "celery", "-A", "marketplace", *args]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                cmd,
+                cwd=ROOT,
+                env=_celery_env(self.extra_env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def _check_alive(self) -> None:
         if self.process is not None and self.process.poll() is not None:
-            raise AssertionError(f"worker {self.hostname} exited with {self.process.returncode}:\n{self.log()}")
+            raise AssertionError(f"{self.hostname} exited with {self.process.returncode}:\n{self.log()}")
 
     def log(self) -> str:
         try:
@@ -191,7 +216,7 @@ class CeleryWorker:
         process = self.process
         if process is None or process.poll() is not None:
             return
-        pgid = process.pid  # start_new_session: the worker leads its own group, its pool children are in it
+        pgid = process.pid  # start_new_session: the process leads its own group, its pool children are in it
         try:
             os.killpg(pgid, signal.SIGTERM)
             process.wait(timeout=grace)
@@ -202,6 +227,65 @@ class CeleryWorker:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)  # also pool children orphaned by a parent that died first
         process.wait(timeout=grace)
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group at once, as a machine losing power would: no shutdown, no ack."""
+        process = self.process
+        if process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=15)
+
+
+class CeleryWorker(_CeleryProcess):
+    """One `celery worker` process (prefork, one child) in its own process group."""
+
+    def __init__(self, *, log_dir: Path, extra_env: dict[str, str] | None = None) -> None:
+        super().__init__(name="c2m-test", log_dir=log_dir, extra_env=extra_env)
+
+    def start(self) -> None:
+        self._spawn(
+            [
+                "worker",
+                "-Q",
+                QUEUES,
+                "--pool=prefork",
+                "--concurrency=1",
+                "-l",
+                "warning",
+                "-n",
+                self.hostname,
+                "--without-mingle",
+                "--without-gossip",
+            ]
+        )
+
+    def answers_ping(self) -> bool:
+        self._check_alive()
+        replies = app.control.ping(destination=[self.hostname], timeout=0.5)
+        return any(self.hostname in reply for reply in replies)
+
+
+class CeleryBeat(_CeleryProcess):
+    """`celery beat`, the one scheduler, with its schedule file and no pid file in `log_dir`.
+
+    The periods come from the environment (SWEEP_EVERY_SECONDS, EXPIRE_OFFERS_EVERY_SECONDS, ...),
+    as in production; pass short ones in `extra_env`.
+    """
+
+    def __init__(self, *, log_dir: Path, extra_env: dict[str, str] | None = None) -> None:
+        super().__init__(name="c2m-beat", log_dir=log_dir, extra_env=extra_env)
+        self.schedule_path = log_dir / f"{self.hostname.split('@')[0]}-schedule"
+
+    def start(self) -> None:
+        self._spawn(["beat", "-l", "info", "--schedule", str(self.schedule_path), "--pidfile="])
+
+    def sent(self, task_name: str) -> int:
+        """How many times beat has sent `task_name` so far (from its log)."""
+        self._check_alive()
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return sum(1 for line in text.splitlines() if "Sending due task" in line and f"({task_name})" in line)
 
 
 @contextmanager
@@ -232,11 +316,14 @@ def worker_logs(workers: list[CeleryWorker]) -> str:
 
 
 __all__ = [
+    "CeleryBeat",
     "CeleryWorker",
     "broker_backlog",
     "purge_broker",
     "restore_catalog",
+    "run_together",
     "running_workers",
+    "unacked_messages",
     "wait_for",
     "wait_until_quiet",
     "worker_database_url",
