@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from factories.events import FACTORY_CAPACITY_CHANGED, FACTORY_PAUSED, FACTORY_VERIFIED
+from factories.events import FACTORY_CAPACITY_CHANGED, FACTORY_PAUSED, FACTORY_REGISTERED, FACTORY_VERIFIED
 from factories.models import CapacityDay, Category, Fabric, Factory, FactoryStatus, Process, Region
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import user_create
@@ -71,6 +71,7 @@ def factory_register(*, username: str, password: str, email: str, profile: Facto
         factory.categories.set(profile.categories)
         factory.processes.set(profile.processes)
         factory.fabrics.set(profile.fabrics)
+        event_record(kind=FACTORY_REGISTERED, subject_type="factory", subject_id=factory.pk)
     return factory
 
 

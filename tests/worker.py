@@ -33,7 +33,7 @@ from factories.models import Category, Fabric, Process, Region
 from marketplace.celery import app
 
 ROOT = Path(__file__).resolve().parent.parent
-QUEUES = "matching,default"
+QUEUES = "matching,default,notify"
 
 
 def wait_for[T](

@@ -23,6 +23,7 @@ urlpatterns = [
     path("orders/<int:order_id>/repeat/", merchant.order_repeat_view, name="order_repeat"),
     # factory phone pages
     path("factory/", factory.inbox, name="factory_inbox"),
+    path("factory/offers/<int:allocation_id>/", factory.offer_detail, name="factory_offer"),
     path("factory/offers.json", factory.offers_poll, name="factory_offers_poll"),
     path("factory/offers/<int:allocation_id>/accept/", factory.offer_accept_view, name="factory_offer_accept"),
     path("factory/offers/<int:allocation_id>/decline/", factory.offer_decline_view, name="factory_offer_decline"),

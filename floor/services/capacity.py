@@ -17,8 +17,10 @@ from django.utils import timezone
 
 from factories.models import CapacityDay, Factory
 from floor import selectors as floor_selectors
+from floor.events import LIVE_CAPACITY_APPLIED
 from floor.models import CapacityEstimate
 from marketplace.errors import Conflict
+from marketplace.outbox.services import event_record
 from matching.services import capacity_day_set
 
 WINDOW_DAYS = 14
@@ -110,4 +112,25 @@ def factory_apply_live_capacity(
                 "computed_at": timezone.now(),
             },
         )
+        if changed:
+            event_record(
+                kind=LIVE_CAPACITY_APPLIED,
+                subject_type="factory",
+                subject_id=factory.pk,
+                payload={
+                    "days_changed": changed,
+                    "first_day": today.isoformat(),
+                    "minutes_per_day": live_capacity_minutes(
+                        factory, _next_working_day(factory, today), estimate.smoothed
+                    ),
+                    "efficiency": str(estimate.smoothed),
+                },
+            )
     return record
+
+
+def _next_working_day(factory: Factory, day: date) -> date:
+    for offset in range(7):
+        if str((day + timedelta(days=offset)).isoweekday()) in factory.working_weekdays:
+            return day + timedelta(days=offset)
+    return day

@@ -24,10 +24,12 @@ from django.utils import timezone
 
 from factories.models import Factory
 from floor import selectors as floor_selectors
+from floor.events import DEADLINE_RISK_OPENED, DEADLINE_RISK_RESOLVED
 from floor.models import AllocationOperationTotal, DeadlineRisk, RiskStatus
 from floor.services.ingest import material_coverage
 from marketplace.accounts.models import Merchant, User
 from marketplace.errors import IllegalTransition, NotFound
+from marketplace.outbox.services import event_record
 from matching.services import allocation_reroute_rest
 from orders.models import Allocation, AllocationStatus, Stage, StageTotal
 from orders.services import order_event
@@ -152,11 +154,13 @@ def _risk_update(allocation: Allocation, p: Projection) -> DeadlineRisk | None:
     live = DeadlineRisk.objects.filter(allocation=allocation).exclude(status=RiskStatus.RESOLVED).first()
     if p.reason is None:
         if live is not None and live.status == RiskStatus.OPEN:
-            DeadlineRisk.objects.filter(pk=live.pk).update(status=RiskStatus.RESOLVED, updated_at=timezone.now())
-            order_event(
-                order=allocation.order, allocation=allocation, kind="deadline_risk_cleared",
-                message="Back on schedule by the floor's run rate.",
-            )  # fmt: skip
+            with transaction.atomic():
+                DeadlineRisk.objects.filter(pk=live.pk).update(status=RiskStatus.RESOLVED, updated_at=timezone.now())
+                _risk_event(DEADLINE_RISK_RESOLVED, live, allocation)
+                order_event(
+                    order=allocation.order, allocation=allocation, kind="deadline_risk_cleared",
+                    message="Back on schedule by the floor's run rate.",
+                )  # fmt: skip
         return None
     fields = {
         "reason": p.reason,
@@ -182,9 +186,26 @@ def _risk_update(allocation: Allocation, p: Projection) -> DeadlineRisk | None:
                 data={"risk_id": risk.pk, "reason": p.reason, "projected_date": p.projected_date and when,
                       "remaining_pieces": p.remaining_pieces},
             )  # fmt: skip
+            _risk_event(DEADLINE_RISK_OPENED, risk, allocation)
     except IntegrityError:  # a concurrent assessment opened it first
         return DeadlineRisk.objects.filter(allocation=allocation).exclude(status=RiskStatus.RESOLVED).first()
     return risk
+
+
+def _risk_event(kind: str, risk: DeadlineRisk, allocation: Allocation) -> None:
+    event_record(
+        kind=kind,
+        subject_type="deadline_risk",
+        subject_id=risk.pk,
+        payload={
+            "allocation_id": allocation.pk,
+            "order_id": allocation.order_id,
+            "factory_id": allocation.factory_id,
+            "projected_date": risk.projected_date.isoformat() if risk.projected_date else None,
+            "ship_by": allocation.ship_by.isoformat() if allocation.ship_by else None,
+            "reason": risk.reason,
+        },
+    )
 
 
 def risk_request_reroute(*, risk_id: int, merchant: Merchant, actor: User | None = None) -> DeadlineRisk:

@@ -12,6 +12,9 @@ class Role(models.TextChoices):
 
 class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MERCHANT)
+    # The language the user is written to in (e-mails, pushes), and the pages' language once signed in:
+    # a code of settings.LANGUAGES. Set at sign-up from the browser's and by the language switch.
+    language = models.CharField(max_length=10, default="en")
 
     @property
     def is_platform_admin(self) -> bool:

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "orders",
     "matching",
     "floor",
+    "notifications",
+    "webhooks",
     "web",
     "demo",
 ]
@@ -319,4 +321,83 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+# --- Notifications (notifications/, webhooks/) -----------------------------------------------
+# The site's address as users reach it: links in e-mails and pushes are built on it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# E-mail: Django's own names. With EMAIL_HOST set, SMTP; otherwise the console (development).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587 if env_bool("EMAIL_USE_TLS", False) else 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# A hung SMTP server delays one delivery (retried later), never a worker for ever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "C2M marketplace <noreply@c2m.example>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Web Push (VAPID, RFC 8292): the application server's key pair. The public key (base64url, uncompressed
+# P-256 point) is given to browsers; the private key (base64url raw or PEM) signs each push. `make run`
+# generates a pair under VAR_DIR when none is set; production must set both.
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:ops@c2m.example")
+# How long a push service keeps an undelivered push (seconds): an offer is worth little after its deadline.
+PUSH_TTL_SECONDS = env_int("PUSH_TTL_SECONDS", 900)
+PUSH_TIMEOUT_SECONDS = env_float("PUSH_TIMEOUT_SECONDS", 10.0)
+# Deliveries (e-mail, push): retried with exponential backoff from this base, capped, then given up.
+NOTIFY_RETRY_BASE_SECONDS = env_float("NOTIFY_RETRY_BASE_SECONDS", 5.0)
+NOTIFY_RETRY_MAX_SECONDS = env_float("NOTIFY_RETRY_MAX_SECONDS", 600.0)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 25)
+# A worker that claimed a delivery and died: after this lease the sweeper hands it to another.
+NOTIFY_LEASE_SECONDS = env_float("NOTIFY_LEASE_SECONDS", 60.0)
+# An offer's reminder goes out when this fraction of its time to answer is left.
+OFFER_REMINDER_FRACTION = env_float("OFFER_REMINDER_FRACTION", 1 / 3)
+# Admins are told when this many orders are unmatched or stuck in matching (then again only after the
+# count fell below it).
+ADMIN_ALERT_ORDERS_THRESHOLD = env_int("ADMIN_ALERT_ORDERS_THRESHOLD", 5)
+# Live pages (server-sent events from the ASGI process, docs/deployment.md). LIVE_EVENTS_URL is where
+# pages open their stream: "/events/" behind a proxy that routes it to the ASGI process; `make run` sets
+# the ASGI process's own address. Redis pub/sub wakes the stream at once; without Redis it checks the
+# database every LIVE_POLL_SECONDS.
+LIVE_EVENTS_URL = env_str("LIVE_EVENTS_URL", "/events/")
+LIVE_REDIS_URL = env_str("LIVE_REDIS_URL", CACHE_URL if CACHE_URL.startswith(("redis://", "rediss://")) else "")
+LIVE_POLL_SECONDS = env_float("LIVE_POLL_SECONDS", 1.0)
+# Pages allowed to open the stream from another origin (make run: the web server's address).
+LIVE_ALLOWED_ORIGINS = env_list("LIVE_ALLOWED_ORIGINS", [SITE_URL])
+# Webhooks: loopback, private and link-local targets are refused unless this is on (development, tests).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env_float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 3.0)
+WEBHOOK_READ_TIMEOUT_SECONDS = env_float("WEBHOOK_READ_TIMEOUT_SECONDS", 10.0)
+# Retries with exponential backoff for this long after the event; an endpoint failing this long is disabled.
+WEBHOOK_RETRY_FOR_SECONDS = env_int("WEBHOOK_RETRY_FOR_SECONDS", 24 * 3600)
+WEBHOOK_DISABLE_AFTER_SECONDS = env_int("WEBHOOK_DISABLE_AFTER_SECONDS", 24 * 3600)
+WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 10.0)
+# After a rotation the old secret keeps signing (a second v1) this long, so receivers can switch over.
+WEBHOOK_SECRET_OVERLAP_SECONDS = env_int("WEBHOOK_SECRET_OVERLAP_SECONDS", 24 * 3600)
+
+CELERY_TASK_ROUTES |= {"notifications.tasks.*": {"queue": "notify"}, "webhooks.tasks.*": {"queue": "notify"}}
+CELERY_BEAT_SCHEDULE |= {
+    # Deliveries whose task was lost, whose retry is due, or whose quiet hours ended.
+    "notify-deliver-due": {
+        "task": "notifications.tasks.deliver_due",
+        "schedule": env_float("NOTIFY_SWEEP_EVERY_SECONDS", 5.0),
+    },
+    "notify-offer-reminders": {
+        "task": "notifications.tasks.offer_reminders",
+        "schedule": env_float("OFFER_REMINDERS_EVERY_SECONDS", 15.0),
+    },
+    "notify-admin-alerts": {
+        "task": "notifications.tasks.admin_alerts",
+        "schedule": env_float("ADMIN_ALERTS_EVERY_SECONDS", 60.0),
+    },
+    "webhooks-deliver-due": {
+        "task": "webhooks.tasks.deliver_due",
+        "schedule": env_float("WEBHOOK_SWEEP_EVERY_SECONDS", 5.0),
+    },
 }

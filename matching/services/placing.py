@@ -19,8 +19,10 @@ from django.utils import timezone
 from factories.geo import shipping_days
 from factories.models import Factory
 from factories.services import factory_record_offer
+from marketplace.outbox.services import event_record
 from matching import engine, selectors
 from matching.capacity import CapacityUnavailable, capacity_days_lock, capacity_reserve
+from matching.events import OFFERS_MADE
 from matching.models import MatchRun
 from matching.services.explain import run_record
 from matching.services.release import allocations_release, unstarted_target
@@ -188,7 +190,15 @@ def _offer_shares(
             data={"factory_id": factory.pk, "quantity": share.quantity, "minutes": allocation.reserved_minutes},
         )
         created.append(allocation)
-    if order.first_offered_at is None:
+    first = order.first_offered_at is None
+    if first:
         order.first_offered_at = now
         order.save(update_fields=["first_offered_at", "updated_at"])
+    if created:
+        event_record(
+            kind=OFFERS_MADE,
+            subject_type="order",
+            subject_id=order.pk,
+            payload={"allocation_ids": [a.pk for a in created], "first": first},
+        )
     return created

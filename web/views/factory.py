@@ -61,6 +61,29 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @factory_required
 @require_GET
+def offer_detail(request: HttpRequest, allocation_id: int) -> HttpResponse:
+    """One offer, where a push notification leads: answer it, or see what became of it."""
+    factory = _factory(request)
+    allocation = selectors.factory_allocation_get(factory=factory, allocation_id=allocation_id)
+    if allocation.status != AllocationStatus.OFFERED:
+        if allocation.status in (AllocationStatus.ACCEPTED, AllocationStatus.IN_PRODUCTION, AllocationStatus.SHIPPED):
+            return redirect("web:factory_job", allocation_id=allocation.pk)
+        messages.info(
+            request,
+            _("This offer is no longer open: %(status)s.")
+            % {"status": labels.label(labels.ALLOCATION_STATUS, allocation.status)},
+        )
+        return redirect("web:factory_inbox")
+    context = {
+        "offers": [(allocation, new_once_token())],
+        "decline_reasons": list(labels.DECLINE_REASONS.items()),
+        "tab": "inbox",
+    }
+    return render(request, "web/factory/offer.html", context)
+
+
+@factory_required
+@require_GET
 def offers_poll(request: HttpRequest) -> JsonResponse:
     """Polled every few seconds by the inbox: the open offers' ids and their rendered cards."""
     factory = _factory(request)

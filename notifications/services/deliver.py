@@ -1,0 +1,100 @@
+"""Sending one delivery: at least once, and never again once sent.
+
+A delivery is claimed with a conditional UPDATE (pending and due, or sending with an expired lease)
+that commits before anything is sent, so two workers handed the same delivery (a redelivered task, the
+sweeper, a retry) cannot both send it: the loser's UPDATE matches no row. The send's outcome is written
+after it: sent; pending again with the next attempt backed off exponentially; or failed.
+
+A worker killed between the send and its record leaves the delivery `sending`; after the lease the
+sweeper sends it again: at least once. That resend carries the same idempotency key (the e-mail's
+Message-ID, the push's tag), so a mail client or the service worker shows it once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from marketplace.queue import publish
+from notifications import channels as channel_registry
+from notifications.models import Delivery, DeliveryStatus
+from notifications.services.notify import DELIVER_TASK, NOTIFY_QUEUE
+
+logger = logging.getLogger(__name__)
+
+
+def _claimable(now: datetime) -> Q:
+    return Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) | Q(
+        status=DeliveryStatus.SENDING, claimed_until__lt=now
+    )
+
+
+def delivery_send(*, delivery_id: int) -> str:
+    """Claim, send and record one delivery. Returns its status afterwards ("" when it was not ours to send)."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
+    claimed = Delivery.objects.filter(_claimable(now), pk=delivery_id).update(
+        status=DeliveryStatus.SENDING, claimed_until=lease, attempts=F("attempts") + 1
+    )
+    if claimed != 1:
+        return ""
+    delivery = Delivery.objects.select_related("notification__recipient").get(pk=delivery_id)
+    channel = channel_registry.channel_named(delivery.channel)
+    notification = delivery.notification
+    try:
+        if channel is None:
+            raise channel_registry.DeliveryGone(f"no channel named {delivery.channel!r}")
+        channel.send(delivery=delivery, notification=notification, user=notification.recipient)
+    except channel_registry.DeliveryGone as exc:
+        return _record(delivery, DeliveryStatus.FAILED, error=str(exc))
+    except channel_registry.DeliveryRetry as exc:
+        return _retry_or_give_up(delivery, str(exc))
+    except Exception as exc:
+        logger.exception("delivery %s on %s failed unexpectedly", delivery.pk, delivery.channel)
+        return _retry_or_give_up(delivery, f"{type(exc).__name__}: {exc}")
+    return _record(delivery, DeliveryStatus.SENT)
+
+
+def _retry_or_give_up(delivery: Delivery, error: str) -> str:
+    if delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+        logger.error(
+            "delivery %s on %s gave up after %s attempts: %s", delivery.pk, delivery.channel, delivery.attempts, error
+        )
+        return _record(delivery, DeliveryStatus.FAILED, error=error)
+    delay = min(settings.NOTIFY_RETRY_BASE_SECONDS * 2 ** (delivery.attempts - 1), settings.NOTIFY_RETRY_MAX_SECONDS)
+    return _record(
+        delivery, DeliveryStatus.PENDING, error=error, next_attempt_at=timezone.now() + timedelta(seconds=delay)
+    )
+
+
+def _record(delivery: Delivery, status: str, *, error: str = "", **fields: object) -> str:
+    now = timezone.now()
+    if status == DeliveryStatus.SENT:
+        fields["sent_at"] = now
+    # Only the claim this worker holds: a lease that expired meanwhile and was taken by another worker
+    # makes this a no-op rather than overwriting the newer attempt's result.
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING, attempts=delivery.attempts).update(
+        status=status, claimed_until=None, last_error=error[:500], **fields
+    )
+    return status
+
+
+def deliveries_due(*, limit: int = 500) -> int:
+    """Sweeper: publish the deliveries that are due (retries, quiet hours ended, lost tasks, dead workers' leases)."""
+    now = timezone.now()
+    # Pending deliveries get a moment to be sent by the task published at commit before the sweeper
+    # publishes a second one (harmless, the claim decides, but wasteful).
+    grace = now - timedelta(seconds=2)
+    ids = list(
+        Delivery.objects.filter(
+            Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=grace)
+            | Q(status=DeliveryStatus.SENDING, claimed_until__lt=now)
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(int(publish(DELIVER_TASK, pk, queue=NOTIFY_QUEUE)) for pk in ids)

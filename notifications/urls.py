@@ -1,0 +1,12 @@
+"""The notifications API: inbox, reading, preferences (push subscriptions: notifications.push_apis)."""
+
+from django.urls import path
+
+from notifications import apis
+
+urlpatterns = [
+    path("notifications/", apis.NotificationListApi.as_view(), name="notification-list"),
+    path("notifications/read-all/", apis.NotificationReadAllApi.as_view(), name="notification-read-all"),
+    path("notifications/<int:notification_id>/read/", apis.NotificationReadApi.as_view(), name="notification-read"),
+    path("notification-preferences/", apis.NotificationPreferenceApi.as_view(), name="notification-preferences"),
+]
