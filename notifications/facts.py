@@ -12,7 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from matching.services import order_feasibility
-from orders.models import COMMITTED_ALLOCATION_STATUSES, Allocation, AllocationStatus, Order
+from orders.models import (
+    COMMITTED_ALLOCATION_STATUSES,
+    FINISHED_ALLOCATION_STATUSES,
+    Allocation,
+    AllocationStatus,
+    Order,
+)
 
 
 def order_of(order_id: int) -> Order | None:
@@ -63,7 +69,8 @@ def factory_names(order: Order) -> str:
 
 
 def shipments(order: Order) -> str:
-    rows = order.allocations.filter(status=AllocationStatus.SHIPPED).order_by("share_no")
+    # Shipped, or delivered by the time the handler reads it.
+    rows = order.allocations.filter(status__in=FINISHED_ALLOCATION_STATUSES).order_by("share_no")
     return "; ".join(f"{a.carrier} {a.tracking}".strip() for a in rows.only("carrier", "tracking")) or "-"
 
 

@@ -326,19 +326,28 @@ LOGGING = {
 # --- Notifications (notifications/, webhooks/) -----------------------------------------------
 # The site's address as users reach it: links in e-mails and pushes are built on it.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-# E-mail: Django's own names. With EMAIL_HOST set, SMTP; otherwise the console (development).
-EMAIL_HOST = env_str("EMAIL_HOST", "")
-EMAIL_PORT = env_int("EMAIL_PORT", 587 if env_bool("EMAIL_USE_TLS", False) else 25)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-# A hung SMTP server delays one delivery (retried later), never a worker for ever.
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
-EMAIL_BACKEND = env_str(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
-)
+# E-mail, configured from the environment under Django's own names (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+# EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL, EMAIL_TIMEOUT) into Django 6.1's MAILERS (the EMAIL_*
+# settings themselves are deprecated). With EMAIL_HOST set, SMTP; otherwise the console (development).
+_EMAIL_HOST = env_str("EMAIL_HOST", "")
+_EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+MAILERS: dict[str, dict[str, Any]] = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": _EMAIL_HOST,
+            "port": env_int("EMAIL_PORT", 587 if _EMAIL_USE_TLS else 25),
+            "username": env_str("EMAIL_HOST_USER", ""),
+            "password": env_str("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": _EMAIL_USE_TLS,
+            "use_ssl": env_bool("EMAIL_USE_SSL", False),
+            # A hung SMTP server delays one delivery (retried later), never a worker for ever.
+            "timeout": env_int("EMAIL_TIMEOUT", 10),
+        },
+    }
+    if _EMAIL_HOST
+    else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "C2M marketplace <noreply@c2m.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Web Push (VAPID, RFC 8292): the application server's key pair. The public key (base64url, uncompressed

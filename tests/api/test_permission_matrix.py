@@ -52,6 +52,7 @@ from marketplace.accounts.models import Merchant, User
 from matching import services as matching_services
 from matching.services import DayChange, calendar_update, order_cancel
 from matching.tasks import match_order
+from notifications.services import notify
 from orders import services as order_services
 from orders.models import Allocation, AllocationStatus, Order, OrderStatus, Stage
 from tests import model_factories as mf
@@ -172,6 +173,7 @@ class World:
     operation_code: str
     bulletin: list[dict[str, str]]  # the production order's operations, as a bulletin PUT sends them
     today: date
+    notification_a: int = 0  # one of merchant A's inbox
     owned: dict[str, set[Any]] = field(default_factory=dict)
 
 
@@ -266,6 +268,14 @@ def build_world() -> World:
     Allocation.objects.filter(pk=allocation_production.pk).update(ship_by=today + timedelta(days=1))
     (risk,) = floor_services.deadline_risks_assess(factory=x)
 
+    (notification_a,) = notify(
+        kind="order.confirmed",
+        recipients=[shop_a.owner],
+        key=f"matrix:{mark}",
+        data={"order_id": confirmed.pk, "title": f"A order {mark}", "factories": x.name},
+        url=f"/orders/{confirmed.pk}/",
+        subject=("order", confirmed.pk),
+    )
     key_x = floor_services.device_key_issue(factory=x, actor=x.owner, name=f"X gateway {mark}")
     key_y = floor_services.device_key_issue(factory=y, actor=y.owner, name="Y gateway")
 
@@ -304,6 +314,7 @@ def build_world() -> World:
             for op in operations
         ],
         today=today,
+        notification_a=notification_a.pk,
     )
     world.owned = _owned_ids(world, users=[shop_a.owner, x.owner])
     _check_world(world)
@@ -325,6 +336,7 @@ def _owned_ids(world: World, *, users: list[User]) -> dict[str, set[Any]]:
         "allocation_id": allocations,
         "user_id": {u.pk for u in users},
         "owner_id": {u.pk for u in users},
+        "recipient_id": {u.pk for u in users},
     }
 
 
@@ -358,7 +370,7 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
 
 # --- snapshots -----------------------------------------------------------------------------------
 
-SNAPSHOT_APPS = ("accounts", "authtoken", "factories", "orders", "matching", "floor")
+SNAPSHOT_APPS = ("accounts", "authtoken", "factories", "orders", "matching", "floor", "notifications")
 # Touched by merely authenticating, not by the operation.
 VOLATILE = {DeviceKey: {"last_used_at"}, User: {"last_login"}}
 
@@ -469,6 +481,14 @@ def _factory_signup(world: World) -> dict[str, Any]:
 
 X = {"factory_id": "factory_x"}
 ROWS: list[Row] = [
+    # notifications: every account its own inbox and preferences; another's notification is not found
+    Row("GET", f"{API}/notifications/", any_account()),
+    Row("POST", f"{API}/notifications/read-all/", any_account()),
+    Row("POST", f"{API}/notifications/{{notification_id}}/read/",
+        cells(merchant_a=OK, merchant_b=404, factory_x=404, factory_y=404, admin=404),
+        {"notification_id": "notification_a"}),
+    Row("GET", f"{API}/notification-preferences/", any_account()),
+    Row("PUT", f"{API}/notification-preferences/", any_account(), body=lambda w: {"email_enabled": False}),
     # accounts
     Row("POST", f"{API}/auth/token/", public(),
         body=lambda w: {"username": w.usernames["merchant_b"], "password": mf.PASSWORD}),
