@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-browser lint fmt bench bench-floor bench-floor-dashboards venv services migrate clean vendor messages chaos load scale
+.PHONY: run test test-browser lint fmt bench bench-floor bench-floor-dashboards bench-notify venv services migrate clean vendor messages chaos load scale
 
 # pip warns about every configured package location that does not exist ("Location ... is ignored"):
 # those lines are hidden, everything else is shown, and pip's exit status is kept (pipefail).
@@ -84,6 +84,10 @@ bench-floor-dashboards: $(STAMP)
 ## dropped; then nothing may be lost or over-booked. Own database (dropped after) and Redis; a few minutes.
 chaos: $(STAMP)
 	$(PY) scripts/chaos.py
+
+## Notification latency: state change -> SMTP server, push endpoint, webhook receiver (docs/benchmarks.md).
+bench-notify: $(STAMP)
+	$(PY) scripts/notify_latency.py
 
 ## Load test: merchants and factories through the API for ~2 minutes beside a baseline endpoint.
 load: $(STAMP)

@@ -10,6 +10,13 @@ workers with one process each, beat with short expiry/sweep intervals):
    terminates every database session;
 4. then posting and chaos stop, and the run waits for quiet (every accepted order decided, broker idle).
 
+Notifications flow to real far ends all along (scripts/chaos_receivers.py): e-mail to an SMTP server
+that is also taken down for a while (CHAOS_SMTP_OUTAGE seconds, default 60) in the middle of the run,
+Web Push to a local push endpoint that decrypts every push, and signed webhooks to a receiver that
+verifies them. Each counts what it received by the notification's own key (Message-ID, push tag, event
+id): every delivery the database says was made must have arrived (lost: 0), none twice (duplicated: 0),
+and none may be left pending.
+
 Report (JSON on stdout and in var/chaos-*/report.json, plus a table): orders accepted (201), orders
 decided (offered / confirmed / unmatched with a reason), orders lost (must be 0), over-booked days
 (must be 0), duplicate live offers (must be 0), duplicate orders for one key (must be 0), the ledger
@@ -35,13 +42,17 @@ from datetime import date, timedelta
 from typing import Any
 
 import requests
-from stack import Stack, scalar  # `python scripts/<name>.py` puts scripts/ first on the path
+from chaos_receivers import PushSink, SmtpSink, WebhookSink, b64url
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from stack import Stack, free_port, scalar  # `python scripts/<name>.py` puts scripts/ first on the path
 
 SECONDS = float(os.environ.get("CHAOS_SECONDS", "90"))
 RATE = float(os.environ.get("CHAOS_RATE", "3"))
 SEED = int(os.environ.get("CHAOS_SEED", str(random.randrange(10**6))))
 QUIET_TIMEOUT = float(os.environ.get("CHAOS_QUIET_TIMEOUT", "150"))
 STUCK_AFTER = 10
+SMTP_OUTAGE = float(os.environ.get("CHAOS_SMTP_OUTAGE", "60"))
 
 CATEGORIES = [("tshirt", "knit"), ("shirt", "woven"), ("dress", "woven"), ("tshirt", "knit")]
 DECIDED_SQL = """
@@ -274,9 +285,98 @@ def five_xx_causes(stack: Stack) -> dict[str, int]:
     return dict(causes.most_common())
 
 
+def vapid_pair() -> tuple[str, str]:
+    """An application server key pair for this run: (public, private), base64url as browsers and pywebpush take them."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return b64url(public), b64url(key.private_numbers().private_value.to_bytes(32, "big"))
+
+
+def subscribe_far_ends(stack: Stack, tokens: dict[str, Any], push: PushSink, hooks: WebhookSink) -> None:
+    """Every factory's phone subscribes to push; every merchant registers a webhook endpoint."""
+    for factory in tokens["factories"]:
+        r = requests.post(
+            f"{stack.base_url}/api/v1/push-subscriptions/",
+            json=push.subscription(str(factory["id"])),
+            headers={"Authorization": f"Token {factory['token']}"},
+            timeout=10,
+        )
+        r.raise_for_status()
+    for token in tokens["merchants"]:
+        r = requests.post(
+            f"{stack.base_url}/api/v1/webhooks/",
+            json={"url": f"{hooks.url}/hook"},
+            headers={"Authorization": f"Token {token}"},
+            timeout=10,
+        )
+        r.raise_for_status()
+        hooks.secrets.append(r.json()["secret"])
+
+
+def smtp_outage(smtp: SmtpSink, tally: Tally, stop: threading.Event) -> None:
+    """The SMTP server goes away for SMTP_OUTAGE seconds a third into the run, then comes back."""
+    if stop.wait(SECONDS / 3):
+        return
+    smtp.stop()
+    with tally.lock:
+        tally.chaos["smtp down"] += 1
+        tally.chaos_log.append(f"{time.strftime('%H:%M:%S')} smtp down for {SMTP_OUTAGE:.0f}s")
+    time.sleep(SMTP_OUTAGE)
+    smtp.start()
+    with tally.lock:
+        tally.chaos_log.append(f"{time.strftime('%H:%M:%S')} smtp back")
+
+
+UNFINISHED_DELIVERIES_SQL = """
+SELECT (SELECT count(*) FROM notifications_delivery WHERE status IN ('pending', 'sending'))
+     + (SELECT count(*) FROM webhooks_webhookdelivery WHERE status IN ('pending', 'sending'))
+"""
+
+
+def notification_integrity(stack: Stack, smtp: SmtpSink, push: PushSink, hooks: WebhookSink) -> dict[str, Any]:
+    """What the database says was delivered against what the far ends received, by each one's own key."""
+    with stack.connect() as conn:
+        notifications = scalar(conn, "SELECT count(*) FROM notifications_notification")
+        by_channel = {
+            f"{channel} {status}": n
+            for channel, status, n in conn.execute(
+                "SELECT channel, status, count(*) FROM notifications_delivery GROUP BY 1, 2 ORDER BY 1, 2"
+            ).fetchall()
+        }
+        webhooks = dict(conn.execute("SELECT status, count(*) FROM webhooks_webhookdelivery GROUP BY 1").fetchall())
+    received = {
+        "email": (len(smtp.by_message_id), sum(n - 1 for n in smtp.by_message_id.values())),
+        "push": (len(push.counts), sum(n - 1 for n in push.counts.values())),
+        "webhook": (len(hooks.counts), sum(n - 1 for n in hooks.counts.values())),
+    }
+    made = {
+        "email": by_channel.get("email sent", 0),
+        "push": by_channel.get("push sent", 0),
+        "webhook": webhooks.get("succeeded", 0),
+    }
+    unfinished = sum(n for key, n in by_channel.items() if key.endswith(("pending", "sending"))) + sum(
+        webhooks.get(s, 0) for s in ("pending", "sending")
+    )
+    failed = sum(n for key, n in by_channel.items() if key.endswith("failed")) + webhooks.get("failed", 0)
+    lost = unfinished + failed + sum(max(0, made[c] - received[c][0]) for c in made)
+    return {
+        "notifications_decided": notifications,
+        "deliveries_by_channel_and_status": by_channel,
+        "webhook_deliveries_by_status": webhooks,
+        "received_distinct": {c: v[0] for c, v in received.items()},
+        "received_twice_or_more": {c: v[1] for c, v in received.items()},
+        "unreadable_at_far_end": push.bad + hooks.bad,
+        "notifications_lost": lost,
+        "notifications_duplicated": sum(v[1] for v in received.values()),
+    }
+
+
 def main() -> int:
     rng = random.Random(SEED)
     tally = Tally()
+    smtp = SmtpSink(free_port())
+    push, hooks = PushSink(), WebhookSink()
+    vapid_public, vapid_private = vapid_pair()
     env_extra = {
         "EXPIRE_OFFERS_EVERY_SECONDS": "2",
         "SWEEP_EVERY_SECONDS": "3",
@@ -288,6 +388,20 @@ def main() -> int:
         "LOG_LEVEL": "ERROR",
         # Persistent connections, as behind a pool: a dropped session is found broken on its next use.
         "DB_CONN_MAX_AGE": "30",
+        # Notifications: real far ends on loopback, short retries so an outage's backlog clears in the run.
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp.port),
+        "EMAIL_TIMEOUT": "5",
+        "VAPID_PUBLIC_KEY": vapid_public,
+        "VAPID_PRIVATE_KEY": vapid_private,
+        "PUSH_ALLOW_HTTP_ENDPOINTS": "1",
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS": "1",
+        "NOTIFY_RETRY_BASE_SECONDS": "1",
+        "NOTIFY_RETRY_MAX_SECONDS": "5",
+        "NOTIFY_LEASE_SECONDS": "15",
+        "NOTIFY_SWEEP_EVERY_SECONDS": "2",
+        "WEBHOOK_RETRY_BASE_SECONDS": "1",
+        "WEBHOOK_SWEEP_EVERY_SECONDS": "2",
     }
     stack = Stack("chaos", env_extra=env_extra)
     print(f"chaos run: seed {SEED}, {SECONDS:.0f}s at {RATE}/s, logs in {stack.log_dir}", flush=True)
@@ -297,6 +411,7 @@ def main() -> int:
         "rate_per_second": RATE,
         "load_average_at_start": os.getloadavg(),
     }
+    smtp.start()
     with stack.running():
         tokens = stack.tokens()
         stack.start_web()
@@ -304,6 +419,8 @@ def main() -> int:
         for name in workers:
             stack.start_worker(name)
         stack.start_beat()
+        stack.wait_http("/healthz")
+        subscribe_far_ends(stack, tokens, push, hooks)
         time.sleep(3)
         stop_load, stop_chaos = threading.Event(), threading.Event()
         factories = tokens["factories"]
@@ -316,6 +433,7 @@ def main() -> int:
             threading.Thread(
                 target=chaos_loop, args=(stack, workers, tally, stop_chaos, random.Random(rng.random())), daemon=True
             ),
+            threading.Thread(target=smtp_outage, args=(smtp, tally, stop_chaos), daemon=True),
         ]
         for part in (factories[0::2], factories[1::2]):
             threads.append(
@@ -330,7 +448,9 @@ def main() -> int:
         stop_chaos.set()
         stop_load.set()
         for t in threads:
-            t.join(timeout=90)
+            t.join(timeout=SMTP_OUTAGE + 90)
+        if smtp.controller is None:
+            smtp.start()
         # Every crashed or killed child is back before the quiet phase.
         for name in workers:
             if not stack.children[name].alive:
@@ -343,7 +463,9 @@ def main() -> int:
         idle_since: float | None = None
         while True:
             counts, undecided = decided_state(stack, ids)
-            idle = not undecided and stack.broker_backlog() == 0
+            with stack.connect() as conn:
+                unfinished = scalar(conn, UNFINISHED_DELIVERIES_SQL)
+            idle = not undecided and not unfinished and stack.broker_backlog() == 0
             now = time.monotonic()
             idle_since = (idle_since or now) if idle else None
             if idle_since is not None and now - idle_since >= 3:
@@ -371,6 +493,7 @@ def main() -> int:
             "client_connection_errors": dict(tally.client_errors),
         }
         report |= integrity(stack)
+        report |= notification_integrity(stack, smtp, push, hooks)
         report["five_xx_by_cause"] = five_xx_causes(stack)
         report["log_dir"] = str(stack.log_dir)
     (stack.log_dir / "report.json").write_text(json.dumps(report, indent=2, default=str))
@@ -383,7 +506,10 @@ def main() -> int:
         or report["duplicate_orders_for_one_key"]
         or report["orders_committed_beyond_quantity"]
         or report["ledger"]["exit_code"] != 0
+        or report["notifications_lost"]
+        or report["notifications_duplicated"]
     )
+    smtp.stop()
     return 1 if failed else 0
 
 
@@ -397,6 +523,10 @@ def print_table(report: dict[str, Any]) -> None:
         ("over-booked days (must be 0)", report["overbooked_days"]),
         ("duplicate live offers (must be 0)", report["duplicate_live_offers"]),
         ("duplicate orders per key (must be 0)", report["duplicate_orders_for_one_key"]),
+        ("notifications decided", report["notifications_decided"]),
+        ("  received (distinct)", ", ".join(f"{k} {v}" for k, v in report["received_distinct"].items())),
+        ("notifications lost (must be 0)", report["notifications_lost"]),
+        ("notifications duplicated (must be 0)", report["notifications_duplicated"]),
         ("ledger (check_ledger)", "clean" if report["ledger"]["exit_code"] == 0 else report["ledger"]["output"]),
         ("chaos actions", ", ".join(f"{k} {v}" for k, v in report["chaos_actions"].items())),
         ("5xx by cause", "; ".join(f"{v} x {k}" for k, v in report["five_xx_by_cause"].items()) or "none"),

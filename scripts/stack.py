@@ -32,7 +32,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 ADMIN_DATABASE_URL = os.environ.get("STACK_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-QUEUES = "matching,default"
+QUEUES = "matching,default,floor,notify"
 
 
 def free_port() -> int:
