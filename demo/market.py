@@ -27,6 +27,7 @@ from factories.services import FactoryProfile, factory_register, factory_verify
 from marketplace.accounts.models import Merchant, User
 from marketplace.accounts.services import merchant_register
 from matching.services import DayChange, calendar_update
+from notifications.services import user_language_set
 from orders.models import Order
 from orders.services import OrderInput, order_create, scale_sizes
 
@@ -440,6 +441,8 @@ def _factory_ensure(plan: FactoryPlan) -> tuple[Factory, bool]:
         factory = factory_register(
             username=plan.username, password=DEMO_PASSWORD, email=_email(plan.username), profile=profile
         )
+        # Workshop owners read their phones in Chinese: pushes and e-mails come in it.
+        user_language_set(user=factory.owner, language="zh-hans")
         if plan.active:
             factory = factory_verify(factory_id=factory.pk)
     return factory, True
