@@ -37,6 +37,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "-id"]),
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
+            # What was said about an object (an offer's reminder, an order's notifications).
+            models.Index(fields=["kind", "subject_id"], name="notification_kind_subject"),
         ]
 
     def __str__(self) -> str:

@@ -21,19 +21,23 @@ def offer_reminders_send(*, limit: int = 500) -> int:
     now = timezone.now()
     fraction = settings.OFFER_REMINDER_FRACTION
     # The reminder is due at expires - (expires - offered) * fraction: a third of the offer's own time.
-    due = (
+    due = list(
         Allocation.objects.filter(status=AllocationStatus.OFFERED, expires_at__gt=now)
         .annotate(
             left=ExpressionWrapper(F("expires_at") - Value(now), output_field=DurationField()),
             window=ExpressionWrapper((F("expires_at") - F("offered_at")) * fraction, output_field=DurationField()),
         )
         .filter(left__lte=F("window"))
-        .exclude(pk__in=Notification.objects.filter(kind="offer.expiring").values("subject_id"))
         .select_related("order", "factory__owner")
         .order_by("expires_at")[:limit]
     )
+    reminded = set(
+        Notification.objects.filter(kind="offer.expiring", subject_id__in=[o.pk for o in due]).values_list(
+            "subject_id", flat=True
+        )
+    )
     sent = 0
-    for offer in due:
+    for offer in (o for o in due if o.pk not in reminded):
         minutes = max(1, int((offer.expires_at - now).total_seconds() // 60))
         sent += len(
             notify(
