@@ -63,6 +63,9 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField()
     # A worker that claimed it and died leaves it SENDING; past this lease the sweeper offers it again.
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # When a task to send it was last published: the sweeper publishes a due delivery once per attempt
+    # (again only if that task seems lost), so a backlog is not multiplied by every sweep.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

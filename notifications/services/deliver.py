@@ -16,6 +16,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -84,17 +85,25 @@ def _record(delivery: Delivery, status: str, *, error: str = "", **fields: objec
 
 
 def deliveries_due(*, limit: int = 500) -> int:
-    """Sweeper: publish the deliveries that are due (retries, quiet hours ended, lost tasks, dead workers' leases)."""
+    """Sweeper: publish each due delivery once for its attempt (a retry whose time came, e-mail whose quiet
+    hours ended, a dead worker's claim past its lease), and again only when that task seems lost."""
     now = timezone.now()
-    # Pending deliveries get a moment to be sent by the task published at commit before the sweeper
-    # publishes a second one (harmless, the claim decides, but wasteful).
-    grace = now - timedelta(seconds=2)
-    ids = list(
-        Delivery.objects.filter(
-            Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=grace)
-            | Q(status=DeliveryStatus.SENDING, claimed_until__lt=now)
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
+    lost = now - timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
+    not_dispatched = Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=lost)
+    due = (
+        Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        & (not_dispatched | Q(dispatched_at__lt=F("next_attempt_at")))
+    ) | (
+        Q(status=DeliveryStatus.SENDING, claimed_until__lt=now)
+        & (not_dispatched | Q(dispatched_at__lt=F("claimed_until")))
     )
+    # Locked and marked in one transaction: a sweep running beside this one skips these rows.
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(due)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Delivery.objects.filter(pk__in=ids).update(dispatched_at=now)
     return sum(int(publish(DELIVER_TASK, pk, queue=NOTIFY_QUEUE)) for pk in ids)

@@ -76,7 +76,13 @@ def _plan_deliveries(notification: Notification, user: User, spec: catalogue.Kin
             continue
         due = quiet_hours_end(preference, now) if channel.name == catalogue.EMAIL else now
         deliveries.extend(
-            Delivery(notification=notification, channel=channel.name, target=target, next_attempt_at=due)
+            Delivery(
+                notification=notification,
+                channel=channel.name,
+                target=target,
+                next_attempt_at=due,
+                dispatched_at=now if due <= now else None,
+            )
             for target in channel.targets(notification=notification, user=user, preference=preference)
         )
     Delivery.objects.bulk_create(deliveries)

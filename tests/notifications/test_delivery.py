@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from notifications import channels
 from notifications.models import Delivery, DeliveryStatus, NotificationPreference
-from notifications.services import delivery_send, notify, quiet_hours_end
+from notifications.services import deliveries_due, delivery_send, notify, quiet_hours_end
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +167,19 @@ def test_preferences_decide_the_channels(merchant_a, factory_x):
     assert not paused.deliveries.exists()
     (verified,) = notify(kind="factory.verified", recipients=[factory_x.owner], key="p3", data={})
     assert list(verified.deliveries.values_list("channel", "target")) == [("email", factory_x.owner.email)]
+
+
+def test_the_sweeper_publishes_a_due_retry_once_and_again_only_when_its_task_seems_lost(
+    settings, recording, merchant_a
+):
+    settings.NOTIFY_LEASE_SECONDS = 60
+    recording.fail = channels.DeliveryRetry
+    delivery = _delivery(merchant_a.owner)
+    Delivery.objects.filter(pk=delivery.pk).update(dispatched_at=timezone.now())  # published at commit
+    assert deliveries_due() == 0  # its task is on its way
+    assert delivery_send(delivery_id=delivery.pk) == DeliveryStatus.PENDING  # failed: retry later
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())  # the retry is due
+    assert deliveries_due() == 1
+    assert deliveries_due() == 0  # a backlog is not multiplied by every sweep
+    Delivery.objects.filter(pk=delivery.pk).update(dispatched_at=timezone.now() - timedelta(seconds=61))
+    assert deliveries_due() == 1  # that task seems lost (Redis restarted empty): once more
