@@ -197,7 +197,7 @@ KINDS: dict[str, Kind] = _kinds(
         "order.share_declined",
         MERCHANT,
         _("A factory passed on part of order #%(order_id)s"),
-        _("%(factory)s %(answer)s %(quantity)s pieces of %(title)s; they are being offered to another factory."),
+        _("%(factory)s will not make %(quantity)s pieces of %(title)s; they are being offered to another factory."),
         channels=frozenset({EMAIL}),
         webhook_type="order.share_declined",
         label=_("Share declined and re-routed"),
