@@ -10,7 +10,7 @@ class DeliveryInline(admin.TabularInline):
     extra = 0
     can_delete = False
     readonly_fields = ["channel", "target", "status", "attempts", "next_attempt_at", "sent_at", "last_error"]
-    fields = readonly_fields
+    fields = ("channel", "target", "status", "attempts", "next_attempt_at", "sent_at", "last_error")
 
 
 @admin.register(Notification)

@@ -38,10 +38,10 @@ class NotificationOutputSerializer(serializers.ModelSerializer):
         ]
 
     def _rendered(self, notification: Notification) -> tuple[str, str]:
-        cache: dict[int, tuple[str, str]] = self.context.setdefault("_rendered", {})
-        if notification.pk not in cache:
-            cache[notification.pk] = catalogue.render(notification.kind, notification.data)
-        return cache[notification.pk]
+        # title and body are asked for separately: render each notification once.
+        if getattr(notification, "_rendered", None) is None:
+            notification._rendered = catalogue.render(notification.kind, notification.data)  # type: ignore[attr-defined]
+        return notification._rendered  # type: ignore[attr-defined]
 
     def get_title(self, notification: Notification) -> str:
         return self._rendered(notification)[0]
@@ -59,7 +59,7 @@ class ReadAllOutputSerializer(serializers.Serializer):
 
 class KindPreferenceSerializer(serializers.Serializer):
     kind = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
     channels = serializers.ListField(child=serializers.CharField(), help_text="Channels it goes out on by default.")
     always_push = serializers.BooleanField()
     muted = serializers.BooleanField()

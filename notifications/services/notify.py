@@ -70,7 +70,7 @@ def notify(
 
 def _plan_deliveries(notification: Notification, user: User, spec: catalogue.Kind, now: datetime) -> None:
     preference = preference_of(user)
-    deliveries = []
+    deliveries: list[Delivery] = []
     for channel in channel_registry.channels():
         if not channel_wanted(spec, channel.name, preference):
             continue
@@ -86,10 +86,14 @@ def _plan_deliveries(notification: Notification, user: User, spec: catalogue.Kin
             for target in channel.targets(notification=notification, user=user, preference=preference)
         )
     Delivery.objects.bulk_create(deliveries)
-    for delivery in deliveries:
-        if delivery.next_attempt_at <= now:
-            delivery_id = delivery.pk
-            transaction.on_commit(lambda d=delivery_id: publish(DELIVER_TASK, d, queue=NOTIFY_QUEUE))
+    due_ids = [d.pk for d in deliveries if d.next_attempt_at <= now]
+    if due_ids:
+        transaction.on_commit(lambda: _publish_deliveries(due_ids))
+
+
+def _publish_deliveries(ids: list[int]) -> None:
+    for delivery_id in ids:
+        publish(DELIVER_TASK, delivery_id, queue=NOTIFY_QUEUE)
 
 
 def channel_wanted(spec: catalogue.Kind, channel: str, preference: NotificationPreference) -> bool:
