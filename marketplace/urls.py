@@ -5,6 +5,8 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from marketplace.health import healthz
+from notifications import stream
+from web.views.preferences import language_switch
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("marketplace.accounts.urls")),
@@ -21,7 +23,11 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Server-sent events, served by the ASGI process (marketplace.asgi); under WSGI it answers 404.
+    path("events/", stream.events, name="events"),
     path("api/v1/", include(api_v1)),
+    # Django's set_language, wrapped: a signed-in user's choice is also kept on the account (user.language).
+    path("i18n/setlang/", language_switch, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("web.urls")),
 ]

@@ -7,7 +7,8 @@
 # marketplace/settings/base.py: SQLite at var/db.sqlite3 and Kombu's filesystem broker under
 # var/broker, so a fresh machine needs no server. With them set: PostgreSQL and Redis.
 #
-# Environment: PORT (8000), DEMO_DATA (1; 0 skips the demo market), WEB_CONCURRENCY (2 gunicorn
+# Environment: PORT (8000), EVENTS_PORT (PORT+1: the live pages' event stream, uvicorn), DEMO_DATA
+# (1; 0 skips the demo market), WEB_CONCURRENCY (2 gunicorn
 # workers), CELERY_CONCURRENCY (2 worker processes; SQLite always uses one), VAR_DIR (var/),
 # DJANGO_SUPERUSER_USERNAME / _PASSWORD / _EMAIL (the admin; otherwise a demo admin `admin` with a
 # generated password).
@@ -45,6 +46,8 @@ fi
 
 [ -x "$PY" ] || die "$PY is missing: run 'make run' (it builds the virtualenv) rather than this script."
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "PORT must be a number, got '$PORT'."
+EVENTS_PORT=${EVENTS_PORT:-$((PORT + 1))}
+[[ "$EVENTS_PORT" =~ ^[0-9]+$ ]] || die "EVENTS_PORT must be a number, got '$EVENTS_PORT'."
 
 mkdir -p "$VAR_DIR/broker" "$VAR_DIR/broker-processed" "$VAR_DIR/broker-control" "$VAR_DIR/log" \
   || die "cannot create $VAR_DIR"
@@ -54,14 +57,14 @@ if [ -n "${DATABASE_URL:-}" ]; then db_desc="database ${DATABASE_URL%%\?*}"; els
 if [ -n "${CELERY_BROKER_URL:-}" ]; then broker_desc="broker $CELERY_BROKER_URL"; else broker_desc="filesystem broker under $VAR_DIR/broker"; fi
 
 # --- preflight: servers reachable, database present, port free, nothing already supervising ---------
-"$PY" - "$PORT" <<'PY' || exit 1
+"$PY" - "$PORT" "$EVENTS_PORT" <<'PY' || exit 1
 """Fail early with a message a person can act on, instead of a stack trace from a later step."""
 import os
 import socket
 import sys
 from urllib.parse import urlparse
 
-port = int(sys.argv[1])
+port, events_port = int(sys.argv[1]), int(sys.argv[2])
 db_url = os.environ.get("DATABASE_URL", "")
 broker_url = os.environ.get("CELERY_BROKER_URL", "")
 
@@ -91,12 +94,13 @@ if broker_url.startswith(("redis://", "rediss://")):
         sys.exit(f"ERROR: Redis at {broker_url} is not reachable: {exc}\n"
                  "  Start it, fix CELERY_BROKER_URL, or unset it to use the filesystem broker.")
 
-with socket.socket() as s:
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind(("127.0.0.1", port))
-    except OSError:
-        sys.exit(f"ERROR: port {port} on 127.0.0.1 is in use (another `make run`?). Stop it or set PORT=8001.")
+for name, number in (("PORT", port), ("EVENTS_PORT", events_port)):
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", number))
+        except OSError:
+            sys.exit(f"ERROR: port {number} on 127.0.0.1 is in use (another `make run`?). Stop it or set {name}.")
 
 sock = os.path.join(os.environ["VAR_DIR"], "supervisor.sock")
 with socket.socket(socket.AF_UNIX) as s:
@@ -150,9 +154,25 @@ else
   say "Created admin $DJANGO_SUPERUSER_USERNAME"
 fi
 
+# --- Web Push keys ---------------------------------------------------------------------------------
+# The web server hands the public key to browsers, the worker signs pushes with the private one. Without
+# VAPID_PUBLIC_KEY / VAPID_PRIVATE_KEY in the environment a pair is made once and kept in var/vapid.json:
+# phones subscribed on an earlier run keep working (a subscription is bound to its key).
+if [ -z "${VAPID_PUBLIC_KEY:-}" ] || [ -z "${VAPID_PRIVATE_KEY:-}" ]; then
+  vapid_out=$("$PY" manage.py vapid_keys --file "$VAR_DIR/vapid.json") || die "cannot make the Web Push keys in $VAR_DIR/vapid.json"
+  while IFS='=' read -r name value; do
+    case "$name" in VAPID_PUBLIC_KEY|VAPID_PRIVATE_KEY) export "$name=$value" ;; esac
+  done <<<"$vapid_out"
+fi
+
 # --- hand over to supervisord ----------------------------------------------------------------------
 # What scripts/supervisord.conf reads as %(ENV_...)s.
 export PORT WEB_CONCURRENCY=${WEB_CONCURRENCY:-2}
+# The live pages open their event stream on the ASGI process's own port (production routes /events/ on
+# the pages' origin instead): its address, and the pages' origins it answers CORS for.
+export EVENTS_PORT
+export LIVE_EVENTS_URL=${LIVE_EVENTS_URL:-http://127.0.0.1:$EVENTS_PORT/events/}
+export LIVE_ALLOWED_ORIGINS=${LIVE_ALLOWED_ORIGINS:-$BASE,http://localhost:$PORT}
 RUN_BIN=$(cd "$VENV/bin" && pwd)
 RUN_USER=$(id -un)
 case "${DATABASE_URL:-sqlite}" in
@@ -169,14 +189,15 @@ $(say "c2m-marketplace is running on $db_desc and the $broker_desc")
   Admin         $BASE/admin/   login $admin_note
   Health        $BASE/healthz
   Web pages     $BASE/   (merchant portal, factory phone pages, admin dashboard)
+  Live events   $LIVE_EVENTS_URL   (server-sent events for the pages, uvicorn marketplace.asgi)
 ${logins:+$(printf '%s\n' "$logins" | sed 's/^/  /')
 }  Processes     $ctl status   (also: restart c2m:worker, tail -f c2m:web)
-  Logs          $VAR_DIR/log/{web,worker,beat,supervisord}.log
-  A process that dies is restarted. Press Ctrl-C to stop the web server, worker and beat.
+  Logs          $VAR_DIR/log/{web,events,worker,beat,supervisord}.log
+  A process that dies is restarted. Press Ctrl-C to stop the web server, events, worker and beat.
 EOF
 )
 export VENV RUN_BIN RUN_USER RUN_CELERY_POOL RUN_BANNER
-say "Starting the web server (gunicorn on $BASE), a Celery worker and Celery beat under supervisord"
+say "Starting the web server (gunicorn on $BASE), the event stream (uvicorn on port $EVENTS_PORT), a Celery worker and Celery beat under supervisord"
 # supervisord writes to the terminal both through its own stdout and by opening /dev/stdout again
 # (append mode); when stdout is a file (`make run > run.log`) it must be in append mode too, or the
 # writes land on each other.

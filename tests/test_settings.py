@@ -15,6 +15,8 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "DJANGO_ALLOWED_HOSTS": "c2m.example.com",
+    "EMAIL_HOST": "smtp.c2m.example.com",
+    "SITE_URL": "https://c2m.example.com",
 }
 
 
@@ -42,6 +44,14 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", env=PRODUCTION_ENV)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_mail_server_or_its_own_address():
+    env = PRODUCTION_ENV | {"DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    for missing in ("EMAIL_HOST", "SITE_URL"):
+        result = _manage("check", env={k: v for k, v in env.items() if k != missing})
+        assert result.returncode != 0
+        assert f"{missing} must be set" in result.stderr
 
 
 # --- base: how `make run` serves -------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import dashboard, factory, merchant, pages
+from web.views import dashboard, factory, merchant, notifications, pages, preferences, push, webhooks
 
 app_name = "web"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
     path("signup/", merchant.signup, name="signup"),
     path("manifest.webmanifest", pages.manifest, name="manifest"),
+    path("sw.js", push.service_worker, name="service_worker"),
     # merchant portal
     path("orders/", merchant.order_list, name="order_list"),
     path("orders/new/", merchant.order_new, name="order_new"),
@@ -21,6 +22,16 @@ urlpatterns = [
     path("orders/<int:order_id>/cancel/", merchant.order_cancel_view, name="order_cancel"),
     path("orders/<int:order_id>/receive/", merchant.order_receive_view, name="order_receive"),
     path("orders/<int:order_id>/repeat/", merchant.order_repeat_view, name="order_repeat"),
+    path("webhooks/", webhooks.webhooks, name="webhooks"),
+    path("webhooks/<int:endpoint_id>/", webhooks.webhook_detail, name="webhook_detail"),
+    path("webhooks/<int:endpoint_id>/rotate/", webhooks.webhook_rotate, name="webhook_rotate"),
+    path("webhooks/<int:endpoint_id>/toggle/", webhooks.webhook_toggle, name="webhook_toggle"),
+    path("webhooks/<int:endpoint_id>/delete/", webhooks.webhook_delete, name="webhook_delete"),
+    path(
+        "webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver/",
+        webhooks.webhook_redeliver,
+        name="webhook_redeliver",
+    ),
     # factory phone pages
     path("factory/", factory.inbox, name="factory_inbox"),
     path("factory/offers/<int:allocation_id>/", factory.offer_detail, name="factory_offer"),
@@ -34,7 +45,14 @@ urlpatterns = [
     path("factory/history/", factory.history, name="factory_history"),
     path("factory/calendar/", factory.calendar, name="factory_calendar"),
     path("factory/calendar/<str:day>/", factory.calendar_day, name="factory_calendar_day"),
+    # the in-app inbox (every role)
+    path("notifications/", notifications.inbox, name="notifications"),
+    path("notifications/read-all/", notifications.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:notification_id>/", notifications.notification_open, name="notification_open"),
+    path("notifications/<int:notification_id>/read/", notifications.notification_read, name="notification_read"),
     # platform admin
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/factories/<int:factory_id>/verify/", dashboard.factory_verify_view, name="factory_verify"),
+    # every signed-in user
+    path("notifications/preferences/", preferences.notification_preferences, name="notification_preferences"),
 ]

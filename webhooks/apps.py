@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,7 @@ class WebhooksConfig(AppConfig):
 
     name = "webhooks"
     verbose_name = "Webhooks"
+
+    def ready(self) -> None:
+        # Every process (web, worker, beat) that decides notifications also decides their webhooks.
+        import_module("webhooks.observers")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -111,6 +112,7 @@ class MerchantSignupApi(APIView):
             email=data["email"],
             name=data["name"],
             region_code=region.pk if region is not None else None,
+            language=get_language(),  # from Accept-Language (LocaleMiddleware)
         )
         merchant.token = token_for(user=merchant.owner)  # type: ignore[attr-defined]
         return Response(MerchantSignupOutputSerializer(merchant).data, status=status.HTTP_201_CREATED)

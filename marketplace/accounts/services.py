@@ -1,5 +1,6 @@
 """Account writes: users (with Django's password validators) and merchant sign-up."""
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -9,9 +10,14 @@ from marketplace.accounts.models import Merchant, Role, User
 from marketplace.errors import ValidationFailed
 
 
-def user_create(*, username: str, password: str, email: str, role: str) -> User:
-    """Create a login. Weak passwords and taken usernames are refused with the field named."""
-    candidate = User(username=username, email=email, role=role)
+def user_create(*, username: str, password: str, email: str, role: str, language: str | None = None) -> User:
+    """Create a login. Weak passwords and taken usernames are refused with the field named.
+
+    `language` (the sign-up request's) is what the user is written to in; one the site lacks is the default.
+    """
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    candidate = User(username=username, email=email, role=role, language=language)
     try:
         validate_password(password, candidate)
     except DjangoValidationError as exc:
@@ -28,10 +34,10 @@ def user_create(*, username: str, password: str, email: str, role: str) -> User:
 
 
 def merchant_register(
-    *, username: str, password: str, email: str, name: str, region_code: str | None = None
+    *, username: str, password: str, email: str, name: str, region_code: str | None = None, language: str | None = None
 ) -> Merchant:
     with transaction.atomic():
-        user = user_create(username=username, password=password, email=email, role=Role.MERCHANT)
+        user = user_create(username=username, password=password, email=email, role=Role.MERCHANT, language=language)
         return Merchant.objects.create(owner=user, name=name, region_id=region_code)
 
 

@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.context_processors.live",
             ],
         },
     },
@@ -359,6 +360,9 @@ VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:ops@c2m.example")
 # How long a push service keeps an undelivered push (seconds): an offer is worth little after its deadline.
 PUSH_TTL_SECONDS = env_int("PUSH_TTL_SECONDS", 900)
 PUSH_TIMEOUT_SECONDS = env_float("PUSH_TIMEOUT_SECONDS", 10.0)
+# Push services are reached over HTTPS only; plain http endpoints are refused unless this is on (development,
+# tests with a push endpoint of their own on 127.0.0.1).
+PUSH_ALLOW_HTTP_ENDPOINTS = env_bool("PUSH_ALLOW_HTTP_ENDPOINTS", False)
 # Deliveries (e-mail, push): retried with exponential backoff from this base, capped, then given up.
 NOTIFY_RETRY_BASE_SECONDS = env_float("NOTIFY_RETRY_BASE_SECONDS", 5.0)
 NOTIFY_RETRY_MAX_SECONDS = env_float("NOTIFY_RETRY_MAX_SECONDS", 600.0)
@@ -379,6 +383,13 @@ LIVE_REDIS_URL = env_str("LIVE_REDIS_URL", CACHE_URL if CACHE_URL.startswith(("r
 LIVE_POLL_SECONDS = env_float("LIVE_POLL_SECONDS", 1.0)
 # Pages allowed to open the stream from another origin (make run: the web server's address).
 LIVE_ALLOWED_ORIGINS = env_list("LIVE_ALLOWED_ORIGINS", [SITE_URL])
+# A stream ends after this long and the browser reconnects (after LIVE_RETRY_MILLISECONDS) where it left
+# off; a comment every LIVE_HEARTBEAT_SECONDS keeps proxies from closing an idle one. The page's stream
+# token is good for LIVE_TOKEN_MAX_AGE_SECONDS (a page open longer falls back to polling until reloaded).
+LIVE_STREAM_SECONDS = env_float("LIVE_STREAM_SECONDS", 300.0)
+LIVE_HEARTBEAT_SECONDS = env_float("LIVE_HEARTBEAT_SECONDS", 15.0)
+LIVE_RETRY_MILLISECONDS = env_int("LIVE_RETRY_MILLISECONDS", 3000)
+LIVE_TOKEN_MAX_AGE_SECONDS = env_int("LIVE_TOKEN_MAX_AGE_SECONDS", 12 * 3600)
 # Webhooks: loopback, private and link-local targets are refused unless this is on (development, tests).
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 WEBHOOK_CONNECT_TIMEOUT_SECONDS = env_float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 3.0)

@@ -4,7 +4,10 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-for _required in ("DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_ALLOWED_HOSTS"):
+# EMAIL_HOST: without it mail goes to the console (check --deploy's mail.E001), and notifications are lost;
+# SITE_URL: every link in a mail or push is built on it, and its default is the development address.
+_REQUIRED = ("DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_ALLOWED_HOSTS", "EMAIL_HOST", "SITE_URL")
+for _required in _REQUIRED:
     if not os.environ.get(_required):
         raise ImproperlyConfigured(f"{_required} must be set in production")
 

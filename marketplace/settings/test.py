@@ -27,3 +27,5 @@ REST_FRAMEWORK = REST_FRAMEWORK | {
         "order_create": "10000/min",
     }
 }
+# The push tests run their own push endpoint on http://127.0.0.1.
+PUSH_ALLOW_HTTP_ENDPOINTS = True

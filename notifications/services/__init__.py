@@ -4,6 +4,7 @@ from notifications.services.deliver import deliveries_due, delivery_send
 from notifications.services.notify import admins, channel_wanted, notify, preference_of, quiet_hours_end
 from notifications.services.preferences import audience_of, preference_update, user_language_set
 from notifications.services.reading import notification_mark_read, notifications_mark_all_read
+from notifications.services.subscriptions import push_subscription_delete, push_subscription_save
 
 __all__ = [
     "admins",
@@ -16,6 +17,8 @@ __all__ = [
     "notify",
     "preference_of",
     "preference_update",
+    "push_subscription_delete",
+    "push_subscription_save",
     "quiet_hours_end",
     "user_language_set",
 ]

@@ -52,10 +52,12 @@ from marketplace.accounts.models import Merchant, User
 from matching import services as matching_services
 from matching.services import DayChange, calendar_update, order_cancel
 from matching.tasks import match_order
-from notifications.services import notify
+from notifications.services import notify, push_subscription_save
 from orders import services as order_services
 from orders.models import Allocation, AllocationStatus, Order, OrderStatus, Stage
 from tests import model_factories as mf
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.services import webhook_endpoint_create
 
 pytestmark = pytest.mark.django_db
 
@@ -174,7 +176,15 @@ class World:
     bulletin: list[dict[str, str]]  # the production order's operations, as a bulletin PUT sends them
     today: date
     notification_a: int = 0  # one of merchant A's inbox
+    webhook_endpoint: int = 0  # merchant A's webhook endpoint
+    webhook_delivery: int = 0  # its delivery of the notification above
+    push_endpoint_a: str = ""  # merchant A's phone, subscribed to Web Push
     owned: dict[str, set[Any]] = field(default_factory=dict)
+
+
+# A browser's push subscription keys (a P-256 point and a 16-byte secret, base64url).
+PUSH_P256DH = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
+PUSH_AUTH = "tBHItJI5svbpez7KI4CCXg"
 
 
 def _offer_of(order: Order, factory: Factory) -> Allocation:
@@ -268,6 +278,8 @@ def build_world() -> World:
     Allocation.objects.filter(pk=allocation_production.pk).update(ship_by=today + timedelta(days=1))
     (risk,) = floor_services.deadline_risks_assess(factory=x)
 
+    # Registered before the notification below, which therefore makes a delivery to it.
+    webhook_a = webhook_endpoint_create(merchant=shop_a, url=f"https://93.184.215.14/{mark}")
     (notification_a,) = notify(
         kind="order.confirmed",
         recipients=[shop_a.owner],
@@ -275,6 +287,9 @@ def build_world() -> World:
         data={"order_id": confirmed.pk, "title": f"A order {mark}", "factories": x.name},
         url=f"/orders/{confirmed.pk}/",
         subject=("order", confirmed.pk),
+    )
+    push_a, _ = push_subscription_save(
+        user=shop_a.owner, endpoint=f"https://push.example.net/a-{mark}", p256dh=PUSH_P256DH, auth=PUSH_AUTH
     )
     key_x = floor_services.device_key_issue(factory=x, actor=x.owner, name=f"X gateway {mark}")
     key_y = floor_services.device_key_issue(factory=y, actor=y.owner, name="Y gateway")
@@ -315,6 +330,9 @@ def build_world() -> World:
         ],
         today=today,
         notification_a=notification_a.pk,
+        webhook_endpoint=webhook_a.pk,
+        webhook_delivery=WebhookDelivery.objects.get(endpoint=webhook_a).pk,
+        push_endpoint_a=push_a.endpoint,
     )
     world.owned = _owned_ids(world, users=[shop_a.owner, x.owner])
     _check_world(world)
@@ -337,6 +355,10 @@ def _owned_ids(world: World, *, users: list[User]) -> dict[str, set[Any]]:
         "user_id": {u.pk for u in users},
         "owner_id": {u.pk for u in users},
         "recipient_id": {u.pk for u in users},
+        "endpoint_id": set(WebhookEndpoint.objects.filter(merchant_id=world.merchant_a).values_list("pk", flat=True)),
+        "delivery_id": set(
+            WebhookDelivery.objects.filter(endpoint__merchant_id=world.merchant_a).values_list("pk", flat=True)
+        ),
     }
 
 
@@ -370,7 +392,7 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
 
 # --- snapshots -----------------------------------------------------------------------------------
 
-SNAPSHOT_APPS = ("accounts", "authtoken", "factories", "orders", "matching", "floor", "notifications")
+SNAPSHOT_APPS = ("accounts", "authtoken", "factories", "orders", "matching", "floor", "notifications", "webhooks")
 # Touched by merely authenticating, not by the operation.
 VOLATILE = {DeviceKey: {"last_used_at"}, User: {"last_login"}}
 
@@ -480,6 +502,14 @@ def _factory_signup(world: World) -> dict[str, Any]:
 
 
 X = {"factory_id": "factory_x"}
+W = {"endpoint_id": "webhook_endpoint"}
+
+
+def merchant_a_webhook() -> dict[str, Expect]:
+    """/webhooks/{A's}/...: merchant A; merchant B finds nothing; factories and admins are the wrong role."""
+    return cells(merchant_a=OK, merchant_b=404, factory_x=403, factory_y=403, admin=403)
+
+
 ROWS: list[Row] = [
     # notifications: every account its own inbox and preferences; another's notification is not found
     Row("GET", f"{API}/notifications/", any_account()),
@@ -489,6 +519,25 @@ ROWS: list[Row] = [
         {"notification_id": "notification_a"}),
     Row("GET", f"{API}/notification-preferences/", any_account()),
     Row("PUT", f"{API}/notification-preferences/", any_account(), body=lambda w: {"email_enabled": False}),
+    # Web Push: each account saves and removes its own phones; another's endpoint is not found
+    Row("POST", f"{API}/push-subscriptions/", any_account(),
+        body=lambda w: {"endpoint": "https://push.example.net/matrix-new", "expirationTime": None,
+                        "keys": {"p256dh": PUSH_P256DH, "auth": PUSH_AUTH}}),
+    Row("DELETE", f"{API}/push-subscriptions/",
+        cells(merchant_a=OK, merchant_b=404, factory_x=404, factory_y=404, admin=404),
+        body=lambda w: {"endpoint": w.push_endpoint_a}),
+    Row("GET", f"{API}/push-subscriptions/public-key/", any_account()),
+    # webhooks: merchants only, each its own endpoints; another merchant's endpoint or delivery is not found
+    Row("GET", f"{API}/webhooks/", cells(merchant_a=OK, merchant_b=OK, factory_x=403, factory_y=403, admin=403)),
+    Row("POST", f"{API}/webhooks/", cells(merchant_a=OK, merchant_b=OK, factory_x=403, factory_y=403, admin=403),
+        body=lambda w: {"url": "https://93.184.215.14/matrix", "events": ["order.shipped"]}),
+    Row("GET", f"{API}/webhooks/{{endpoint_id}}/", merchant_a_webhook(), W),
+    Row("PATCH", f"{API}/webhooks/{{endpoint_id}}/", merchant_a_webhook(), W, body=lambda w: {"is_active": False}),
+    Row("DELETE", f"{API}/webhooks/{{endpoint_id}}/", merchant_a_webhook(), W),
+    Row("POST", f"{API}/webhooks/{{endpoint_id}}/rotate-secret/", merchant_a_webhook(), W),
+    Row("GET", f"{API}/webhooks/{{endpoint_id}}/deliveries/", merchant_a_webhook(), W),
+    Row("POST", f"{API}/webhooks/{{endpoint_id}}/deliveries/{{delivery_id}}/redeliver/", merchant_a_webhook(),
+        W | {"delivery_id": "webhook_delivery"}),
     # accounts
     Row("POST", f"{API}/auth/token/", public(),
         body=lambda w: {"username": w.usernames["merchant_b"], "password": mf.PASSWORD}),

@@ -33,9 +33,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from marketplace.outbox.services import events_run_pending
 from marketplace.wsgi import application
 from matching.tasks import match_order
 from tests import model_factories as mf
+from webhooks.models import WebhookDelivery
+from webhooks.services import webhook_endpoint_create
 
 pytestmark = [
     pytest.mark.django_db,
@@ -70,12 +73,23 @@ def market(db, keep_connection) -> dict[str, Any]:  # type: ignore[no-untyped-de
     """A merchant with an order offered to a factory, and the tokens of every persona."""
     merchant = mf.make_merchant(name="Fuzz shop")
     factory = mf.make_factory(name="Fuzz factory")
+    # A webhook endpoint first, so the order's events below make deliveries to it.
+    endpoint = webhook_endpoint_create(merchant=merchant, url="https://93.184.215.14/fuzz")
     order = mf.make_order(merchant)
     match_order(order.pk, "fuzz")
+    events_run_pending()
+    delivery = WebhookDelivery.objects.filter(endpoint=endpoint).first()
+    assert delivery is not None
     allocation = order.allocations.get()
     admin = mf.make_admin()
     return {
-        "ids": {"order_id": order.pk, "allocation_id": allocation.pk, "factory_id": factory.pk},
+        "ids": {
+            "order_id": order.pk,
+            "allocation_id": allocation.pk,
+            "factory_id": factory.pk,
+            "endpoint_id": endpoint.pk,
+            "delivery_id": delivery.pk,
+        },
         "headers": {
             "merchant": mf.auth_header(merchant.owner)["HTTP_AUTHORIZATION"],
             "factory": mf.auth_header(factory.owner)["HTTP_AUTHORIZATION"],

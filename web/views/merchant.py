@@ -10,6 +10,7 @@ from django.contrib.auth import login
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -35,6 +36,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 email=d["email"],
                 name=d["shop_name"],
                 region_code=d["region"].pk if d["region"] else None,
+                language=get_language(),  # the page's language: the switch, else the browser's
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, error_text(exc))

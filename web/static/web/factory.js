@@ -33,30 +33,37 @@
     });
   }
 
-  function poll() {
+  // Fetch the open offers now; replace the list only when the set changed, so a half-open decline menu
+  // is not closed under a finger. Exposed (window.c2mRefreshOffers) for the live stream (live.js).
+  function refreshOffers() {
     var box = document.getElementById("offers");
-    if (!box) return;
+    if (!box) return Promise.resolve();
     var status = document.getElementById("poll-status");
+    return fetch(box.dataset.pollUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (data) {
+        var ids = data.ids.join(",");
+        if (ids !== box.dataset.ids) {
+          box.innerHTML = data.html;
+          box.dataset.ids = ids;
+          guardForms(box);
+          tick();
+        }
+        if (status) status.textContent = status.dataset.live;
+      })
+      .catch(function () { if (status) status.textContent = status.dataset.offline; });
+  }
+
+  // Polling stays as the fallback to the live stream: every 10 s while the page is visible.
+  function poll() {
+    if (!document.getElementById("offers")) return;
     var interval = 10000;
     function once() {
       if (document.hidden) { return setTimeout(once, interval); }
-      fetch(box.dataset.pollUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-        .then(function (data) {
-          var ids = data.ids.join(",");
-          // Replace only when the set changed, so a half-open decline menu is not closed under a finger.
-          if (ids !== box.dataset.ids) {
-            box.innerHTML = data.html;
-            box.dataset.ids = ids;
-            guardForms(box);
-            tick();
-          }
-          if (status) status.textContent = status.dataset.live;
-        })
-        .catch(function () { if (status) status.textContent = status.dataset.offline; })
-        .then(function () { setTimeout(once, interval); });
+      refreshOffers().then(function () { setTimeout(once, interval); });
     }
     setTimeout(once, interval);
+    document.addEventListener("c2m:notification", function () { refreshOffers(); });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -66,4 +73,5 @@
     poll();
   });
   window.c2mLang = lang;
+  window.c2mRefreshOffers = refreshOffers;
 })();
