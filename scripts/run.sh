@@ -173,6 +173,8 @@ export PORT WEB_CONCURRENCY=${WEB_CONCURRENCY:-2}
 export EVENTS_PORT
 export LIVE_EVENTS_URL=${LIVE_EVENTS_URL:-http://127.0.0.1:$EVENTS_PORT/events/}
 export LIVE_ALLOWED_ORIGINS=${LIVE_ALLOWED_ORIGINS:-$BASE,http://localhost:$PORT}
+# Links in e-mails and pushes lead to this server's pages.
+export SITE_URL=${SITE_URL:-$BASE}
 RUN_BIN=$(cd "$VENV/bin" && pwd)
 RUN_USER=$(id -un)
 case "${DATABASE_URL:-sqlite}" in
