@@ -15,7 +15,9 @@ that is also taken down for a while (CHAOS_SMTP_OUTAGE seconds, default 60) in t
 Web Push to a local push endpoint that decrypts every push, and signed webhooks to a receiver that
 verifies them. Each counts what it received by the notification's own key (Message-ID, push tag, event
 id): every delivery the database says was made must have arrived (lost: 0), none twice (duplicated: 0),
-and none may be left pending.
+and none may be left pending. A delivery claimed once and received twice fails the run; one re-sent after
+its worker was killed between the far end taking it and the record (at least once) is counted apart:
+it carries the same key, so it is shown once.
 
 Report (JSON on stdout and in var/chaos-*/report.json, plus a table): orders accepted (201), orders
 decided (offered / confirmed / unmatched with a reason), orders lost (must be 0), over-booked days
@@ -359,6 +361,7 @@ def notification_integrity(stack: Stack, smtp: SmtpSink, push: PushSink, hooks: 
     )
     failed = sum(n for key, n in by_channel.items() if key.endswith("failed")) + webhooks.get("failed", 0)
     lost = unfinished + failed + sum(max(0, made[c] - received[c][0]) for c in made)
+    twice = twice_received(stack, smtp, push, hooks)
     return {
         "notifications_decided": notifications,
         "deliveries_by_channel_and_status": by_channel,
@@ -367,8 +370,33 @@ def notification_integrity(stack: Stack, smtp: SmtpSink, push: PushSink, hooks: 
         "received_twice_or_more": {c: v[1] for c, v in received.items()},
         "unreadable_at_far_end": push.bad + hooks.bad,
         "notifications_lost": lost,
-        "notifications_duplicated": sum(v[1] for v in received.values()),
+        # Received twice with the same key, by the attempts its delivery was claimed: more than once means
+        # a worker was killed (or lost its claim) after the far end took it and before the record, and it
+        # was sent again after the lease, same Message-ID / tag / event id, so it is shown once. Claimed
+        # once and received twice would be a broken claim: that must never happen.
+        "received_twice_resent_after_a_lost_claim": twice["resent"],
+        "notifications_duplicated": twice["claimed_once"],
     }
+
+
+DELIVERY_ID = re.compile(r"-(?:email|push)-(\d+)")
+
+
+def twice_received(stack: Stack, smtp: SmtpSink, push: PushSink, hooks: WebhookSink) -> dict[str, int]:
+    """Far-end duplicates split by how often the database says their delivery was claimed."""
+    keys = [k for k, n in smtp.by_message_id.items() if n > 1] + [k for k, n in push.counts.items() if n > 1]
+    delivery_ids = [int(m.group(1)) for k in keys if (m := DELIVERY_ID.search(k))]
+    event_ids = [k for k, n in hooks.counts.items() if n > 1]
+    with stack.connect() as conn:
+        claims = [r[0] for r in conn.execute(
+            "SELECT attempts FROM notifications_delivery WHERE id = ANY(%s)", [delivery_ids]
+        )] + [r[0] for r in conn.execute(
+            "SELECT attempts FROM webhooks_webhookdelivery WHERE event_id::text = ANY(%s)", [event_ids]
+        )]  # fmt: skip
+    unknown = max(
+        0, len(keys) + len(event_ids) - len(claims)
+    )  # a duplicate whose delivery cannot be found counts as bad
+    return {"resent": sum(1 for c in claims if c > 1), "claimed_once": sum(1 for c in claims if c <= 1) + unknown}
 
 
 def main() -> int:
@@ -526,6 +554,7 @@ def print_table(report: dict[str, Any]) -> None:
         ("notifications decided", report["notifications_decided"]),
         ("  received (distinct)", ", ".join(f"{k} {v}" for k, v in report["received_distinct"].items())),
         ("notifications lost (must be 0)", report["notifications_lost"]),
+        ("  re-sent after a lost claim (same key)", report["received_twice_resent_after_a_lost_claim"]),
         ("notifications duplicated (must be 0)", report["notifications_duplicated"]),
         ("ledger (check_ledger)", "clean" if report["ledger"]["exit_code"] == 0 else report["ledger"]["output"]),
         ("chaos actions", ", ".join(f"{k} {v}" for k, v in report["chaos_actions"].items())),

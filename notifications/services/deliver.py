@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from marketplace.queue import publish
+from marketplace.reconnect import retry_on_dropped_connection
 from notifications import channels as channel_registry
 from notifications.models import Delivery, DeliveryStatus
 from notifications.services.notify import DELIVER_TASK, NOTIFY_QUEUE
@@ -51,13 +52,17 @@ def delivery_send(*, delivery_id: int) -> str:
             raise channel_registry.DeliveryGone(f"no channel named {delivery.channel!r}")
         channel.send(delivery=delivery, notification=notification, user=notification.recipient)
     except channel_registry.DeliveryGone as exc:
-        return _record(delivery, DeliveryStatus.FAILED, error=str(exc))
+        gone = str(exc)
+        return retry_on_dropped_connection(lambda: _record(delivery, DeliveryStatus.FAILED, error=gone))
     except channel_registry.DeliveryRetry as exc:
-        return _retry_or_give_up(delivery, str(exc))
-    except Exception as exc:
+        failure = str(exc)
+        return retry_on_dropped_connection(lambda: _retry_or_give_up(delivery, failure))
+    except Exception as exc:  # a channel's bug must not leave the delivery claimed for ever
         logger.exception("delivery %s on %s failed unexpectedly", delivery.pk, delivery.channel)
-        return _retry_or_give_up(delivery, f"{type(exc).__name__}: {exc}")
-    return _record(delivery, DeliveryStatus.SENT)
+        bug = f"{type(exc).__name__}: {exc}"
+        return retry_on_dropped_connection(lambda: _retry_or_give_up(delivery, bug))
+    # It went out: a dropped database session must not cost the record of it (that would send it twice).
+    return retry_on_dropped_connection(lambda: _record(delivery, DeliveryStatus.SENT))
 
 
 def _retry_or_give_up(delivery: Delivery, error: str) -> str:

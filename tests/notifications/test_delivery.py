@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from datetime import time as clock
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from notifications import channels
@@ -186,3 +187,36 @@ def test_the_sweeper_publishes_a_due_retry_once_and_again_only_when_its_task_see
     assert deliveries_due() == 0  # a backlog is not multiplied by every sweep
     Delivery.objects.filter(pk=delivery.pk).update(dispatched_at=timezone.now() - timedelta(seconds=61))
     assert deliveries_due() == 1  # that task seems lost (Redis restarted empty): once more
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_session_dropped_during_the_send_still_records_it_sent(recording):
+    """The e-mail went out, then an admin (or a failover) killed the worker's database session: the record
+    is written on a new session, so the delivery is not sent a second time when its lease ends."""
+    restore_catalog()
+    delivery = _delivery(mf.make_merchant().owner)
+    victim = connection.cursor().connection.info.backend_pid
+
+    def send_then_lose_the_session(**kwargs: object) -> None:
+        with psycopg.connect(**_admin_params()) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [victim])
+        recording.sent.append(delivery.pk)
+
+    recording.send = send_then_lose_the_session  # type: ignore[method-assign]
+    assert delivery_send(delivery_id=delivery.pk) == DeliveryStatus.SENT
+    assert connection.cursor().connection.info.backend_pid != victim  # a new session wrote it
+    assert Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SENT
+    assert delivery_send(delivery_id=delivery.pk) == ""
+    assert recording.sent == [delivery.pk]
+
+
+def _admin_params() -> dict[str, object]:
+    db = connection.settings_dict
+    return {
+        "host": db["HOST"] or "127.0.0.1",
+        "port": db["PORT"] or 5432,
+        "user": db["USER"],
+        "password": db["PASSWORD"] or None,
+        "dbname": db["NAME"],
+        "autocommit": True,
+    }

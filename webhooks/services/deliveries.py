@@ -34,6 +34,7 @@ from django.utils import timezone
 from marketplace.accounts.models import Merchant
 from marketplace.errors import Conflict, NotFound
 from marketplace.queue import publish
+from marketplace.reconnect import retry_on_dropped_connection
 from notifications import catalogue
 from notifications.models import Notification
 from notifications.services import notify
@@ -141,6 +142,12 @@ def webhook_delivery_send(*, delivery_id: int) -> str:
         EVENT_TYPE_HEADER: delivery.type,
     }
     outcome = sender.post(url=endpoint.url, body=body, headers=headers)
+    # The receiver has it (or said no): a dropped database session must not cost the record of it.
+    return retry_on_dropped_connection(lambda: _after_send(delivery, outcome, started_at))
+
+
+def _after_send(delivery: WebhookDelivery, outcome: sender.Outcome, started_at: datetime) -> str:
+    endpoint = delivery.endpoint
     error = outcome.error or ("" if outcome.succeeded else f"HTTP {outcome.status_code}")
     WebhookAttempt.objects.create(
         delivery=delivery,
