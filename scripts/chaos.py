@@ -393,9 +393,8 @@ def twice_received(stack: Stack, smtp: SmtpSink, push: PushSink, hooks: WebhookS
         )] + [r[0] for r in conn.execute(
             "SELECT attempts FROM webhooks_webhookdelivery WHERE event_id::text = ANY(%s)", [event_ids]
         )]  # fmt: skip
-    unknown = max(
-        0, len(keys) + len(event_ids) - len(claims)
-    )  # a duplicate whose delivery cannot be found counts as bad
+    # A duplicate whose delivery cannot be found counts as bad.
+    unknown = max(0, len(keys) + len(event_ids) - len(claims))
     return {"resent": sum(1 for c in claims if c > 1), "claimed_once": sum(1 for c in claims if c <= 1) + unknown}
 
 
