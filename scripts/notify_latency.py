@@ -1,9 +1,10 @@
 """`make bench-notify`: from a state change to the far end receiving its notification, by channel.
 
-A platform of its own on loopback (scripts/stack.py: database, Redis, web server, ONE Celery worker with
-`make run`'s two processes, beat), the seeded demo market, and real far ends (scripts/chaos_receivers.py):
-an SMTP server, a Web Push endpoint that decrypts each push as a browser would, a webhook receiver that
-verifies each signature. Merchants post orders through the API at NOTIFY_RATE orders/s for NOTIFY_SECONDS
+A platform of its own on loopback (scripts/stack.py: database, Redis, web server, one Celery worker with
+two processes on every queue as `make run` runs it, or NOTIFY_SPLIT=1 for a separate notifier, beat),
+the seeded demo market, and real far ends (scripts/chaos_receivers.py): an SMTP server, a Web Push
+endpoint that decrypts each push as a browser would, a webhook receiver that verifies each signature.
+Merchants post orders through the API at NOTIFY_RATE orders/s for NOTIFY_SECONDS
 while factories answer their offers (accept most, decline some), as in `make chaos` without the chaos.
 
 For each notification that arrived, the latency is its arrival time minus the moment of the state change
@@ -130,7 +131,13 @@ def main() -> int:
     with stack.running():
         tokens = stack.tokens()
         stack.start_web()
-        stack.start_worker("notify-w1", concurrency=2)
+        # As `make run` runs it: one worker, two processes, every queue. NOTIFY_SPLIT=1 gives the notify
+        # queue a worker of its own (two processes each), as docs/deployment.md suggests for production.
+        if os.environ.get("NOTIFY_SPLIT") == "1":
+            stack.start_worker("worker", concurrency=2, queues="matching,default,floor")
+            stack.start_worker("notifier", concurrency=2, queues="notify")
+        else:
+            stack.start_worker("worker", concurrency=2)
         stack.start_beat()
         stack.wait_http("/healthz")
         subscribe_far_ends(stack, tokens, push, hooks)

@@ -289,7 +289,7 @@ class Stack:
             time.sleep(0.2)
         raise RuntimeError(f"{self.base_url}{path} did not answer in {timeout}s")
 
-    def worker_cmd(self, name: str, concurrency: int = 1) -> list[str]:
+    def worker_cmd(self, name: str, concurrency: int = 1, queues: str = QUEUES) -> list[str]:
         return [
             PY,
             "-m",
@@ -298,7 +298,7 @@ class Stack:
             "marketplace",
             "worker",
             "-Q",
-            QUEUES,
+            queues,
             "--pool=prefork",
             f"--concurrency={concurrency}",
             "-l",
@@ -309,8 +309,8 @@ class Stack:
             "--without-gossip",
         ]
 
-    def start_worker(self, name: str, concurrency: int = 1) -> Child:
-        return self._child(name, self.worker_cmd(name, concurrency))
+    def start_worker(self, name: str, concurrency: int = 1, queues: str = QUEUES) -> Child:
+        return self._child(name, self.worker_cmd(name, concurrency, queues))
 
     def restart_worker(self, name: str) -> None:
         old = self.children[name]
