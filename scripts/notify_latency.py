@@ -102,10 +102,14 @@ def measure(stack: Stack, smtp: SmtpSink, push: PushSink, hooks: WebhookSink) ->
         cause = {"order.created": created, "order.confirmed": confirmed}.get(body.get("type", ""))
         if cause is not None:
             arrived["webhook"].append(at - cause)
+    by_kind: dict[str, list[float]] = {}
+    for kind, cause, made in why.values():
+        if cause is not None:
+            by_kind.setdefault(kind, []).append(made - cause)
     return {
         channel: {"received": summary(arrived[channel]), "decided (baseline)": summary(decided[channel])}
         for channel in arrived
-    }
+    } | {"decided by kind": {kind: summary(delays) for kind, delays in sorted(by_kind.items())}}
 
 
 def main() -> int:
@@ -164,6 +168,8 @@ def main() -> int:
     print(json.dumps(report, indent=2))
     print(f"\n{'channel':8} {'n':>5} {'p50 ms':>8} {'p99 ms':>8}   decided p50 / p99 ms (baseline)")
     for channel, figures in report["latency_from_state_change"].items():
+        if channel == "decided by kind":
+            continue
         r, d = figures["received"], figures["decided (baseline)"]
         print(f"{channel:8} {r.get('n', 0):>5} {r.get('p50_ms', '-'):>8} {r.get('p99_ms', '-'):>8}   "
               f"{d.get('p50_ms', '-')} / {d.get('p99_ms', '-')}")  # fmt: skip

@@ -7,6 +7,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 from datetime import time as clock
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -210,7 +211,7 @@ def test_a_database_session_dropped_during_the_send_still_records_it_sent(record
     assert recording.sent == [delivery.pk]
 
 
-def _admin_params() -> dict[str, object]:
+def _admin_params() -> dict[str, Any]:
     db = connection.settings_dict
     return {
         "host": db["HOST"] or "127.0.0.1",
