@@ -54,7 +54,7 @@ def _declined(payload: dict[str, object]) -> bool:
     )
 
 
-@on(ORDER_POSTED, queue=QUEUE)
+@on(ORDER_POSTED, queue=QUEUE, inline=True)
 def order_posted(event: DomainEvent) -> None:
     order = facts.order_of(event.subject_id)
     if order is None:
@@ -69,7 +69,7 @@ def order_posted(event: DomainEvent) -> None:
     )
 
 
-@on(OFFERS_MADE, queue=QUEUE)
+@on(OFFERS_MADE, queue=QUEUE, inline=True)
 def offers_made(event: DomainEvent) -> None:
     order = facts.order_of(event.subject_id)
     if order is None:
@@ -100,7 +100,7 @@ def offers_made(event: DomainEvent) -> None:
             )
 
 
-@on(ORDER_STATUS_CHANGED, queue=QUEUE, when=lambda p: p.get("to") in ORDER_STATUS_KINDS)
+@on(ORDER_STATUS_CHANGED, queue=QUEUE, inline=True, when=lambda p: p.get("to") in ORDER_STATUS_KINDS)
 def order_status_changed(event: DomainEvent) -> None:
     order = facts.order_of(event.subject_id)
     if order is None:
@@ -123,7 +123,7 @@ def order_status_changed(event: DomainEvent) -> None:
     )
 
 
-@on(ALLOCATION_STATUS_CHANGED, queue=QUEUE, when=lambda p: _offer_kind(p) is not None or _declined(p))
+@on(ALLOCATION_STATUS_CHANGED, queue=QUEUE, inline=True, when=lambda p: _offer_kind(p) is not None or _declined(p))
 def allocation_status_changed(event: DomainEvent) -> None:
     allocation = (
         Allocation.objects.select_related("order__merchant__owner", "factory__owner")
@@ -156,7 +156,7 @@ def allocation_status_changed(event: DomainEvent) -> None:
     )
 
 
-@on(FACTORY_VERIFIED, queue=QUEUE)
+@on(FACTORY_VERIFIED, queue=QUEUE, inline=True)
 def factory_verified(event: DomainEvent) -> None:
     factory = Factory.objects.select_related("owner").filter(pk=event.subject_id).first()
     if factory is None:
@@ -171,7 +171,7 @@ def factory_verified(event: DomainEvent) -> None:
     )
 
 
-@on(FACTORY_PAUSED, queue=QUEUE)
+@on(FACTORY_PAUSED, queue=QUEUE, inline=True)
 def factory_paused(event: DomainEvent) -> None:
     factory = Factory.objects.select_related("owner").filter(pk=event.subject_id).first()
     if factory is None:
@@ -186,7 +186,7 @@ def factory_paused(event: DomainEvent) -> None:
     )
 
 
-@on(FACTORY_REGISTERED, queue=QUEUE)
+@on(FACTORY_REGISTERED, queue=QUEUE, inline=True)
 def factory_registered(event: DomainEvent) -> None:
     factory = Factory.objects.select_related("region").filter(pk=event.subject_id).first()
     if factory is None or factory.status != FactoryStatus.PENDING:
@@ -201,7 +201,7 @@ def factory_registered(event: DomainEvent) -> None:
     )
 
 
-@on(LIVE_CAPACITY_APPLIED, queue=QUEUE)
+@on(LIVE_CAPACITY_APPLIED, queue=QUEUE, inline=True)
 def live_capacity_applied(event: DomainEvent) -> None:
     factory = Factory.objects.select_related("owner").filter(pk=event.subject_id).first()
     if factory is None:
@@ -222,8 +222,8 @@ def live_capacity_applied(event: DomainEvent) -> None:
     )
 
 
-@on(DEADLINE_RISK_OPENED, queue=QUEUE)
-@on(DEADLINE_RISK_RESOLVED, queue=QUEUE)
+@on(DEADLINE_RISK_OPENED, queue=QUEUE, inline=True)
+@on(DEADLINE_RISK_RESOLVED, queue=QUEUE, inline=True)
 def deadline_risk(event: DomainEvent) -> None:
     allocation = (
         Allocation.objects.select_related("order__merchant__owner", "factory")

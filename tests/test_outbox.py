@@ -107,8 +107,13 @@ def test_a_lost_broker_message_is_dispatched_again_and_the_order_offered(worker)
     DomainEvent.objects.filter(kind=ORDER_POSTED, subject_id=order.pk).update(
         created_at=timezone.now() - timedelta(minutes=5)
     )
-    # Both of its handlers are published again: matching places it, notifications tell the merchant.
-    assert outbox.events_redispatch(older_than_seconds=30, max_attempts=20) == 2
+    # The merchant was told in this process right after the commit (an inline handler); matching's task
+    # was lost with the broker, and it alone is published again.
+    event = DomainEvent.objects.get(kind=ORDER_POSTED, subject_id=order.pk)
+    assert list(HandlerRun.objects.filter(event=event).values_list("handler", flat=True)) == [
+        "notifications.handlers.order_posted"
+    ]
+    assert outbox.events_redispatch(older_than_seconds=30, max_attempts=20) == 1
 
     offered = wait_for(
         lambda: Allocation.objects.filter(order=order, status=AllocationStatus.OFFERED).first(),
@@ -117,7 +122,6 @@ def test_a_lost_broker_message_is_dispatched_again_and_the_order_offered(worker)
     )
     assert offered.quantity == order.quantity
     assert Order.objects.get(pk=order.pk).status == OrderStatus.MATCHING
-    event = DomainEvent.objects.get(kind=ORDER_POSTED, subject_id=order.pk)
     wait_for(lambda: DomainEvent.objects.filter(pk=event.pk, completed_at__isnull=False).exists(), timeout=30)
     assert HandlerRun.objects.filter(event=event).count() == 2
 
@@ -133,3 +137,54 @@ def tee_order() -> OrderInput:
         processes=tuple(Process.objects.filter(pk__in=["cutting", "sewing"])),
         sizes={"M": 200},
     )
+
+
+INLINE_KIND = "test.inline"
+inline_calls: list[int] = []
+
+
+@registry.on(INLINE_KIND, queue="default", inline=True)
+def _inline_handler(event: DomainEvent) -> None:
+    inline_calls.append(event.pk)
+    if event.payload.get("fail"):
+        raise RuntimeError("the handler's first try failed")
+
+
+def _queued_tasks() -> list[str]:
+    from kombu import Connection
+    from django.conf import settings
+
+    with Connection(settings.CELERY_BROKER_URL) as conn:
+        client = conn.default_channel.client
+        return [m.decode() for m in client.lrange("default", 0, -1)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_inline_handler_runs_in_the_committing_process_without_a_task():
+    restore_catalog()  # a transactional test starts from an empty database
+    purge_broker()
+    inline_calls.clear()
+    order = mf.make_order(mf.make_merchant())
+    with transaction.atomic():
+        event = outbox.event_record(kind=INLINE_KIND, subject_type="order", subject_id=order.pk)
+        assert inline_calls == []  # not before the commit: a rolled-back change must tell nobody
+    assert inline_calls == [event.pk]
+    event.refresh_from_db()
+    assert event.completed_at is not None
+    assert not any("test.inline" in m or "_inline_handler" in m for m in _queued_tasks())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_inline_handler_falls_back_to_its_task():
+    restore_catalog()  # a transactional test starts from an empty database
+    purge_broker()
+    inline_calls.clear()
+    order = mf.make_order(mf.make_merchant())
+    with transaction.atomic():
+        event = outbox.event_record(kind=INLINE_KIND, subject_type="order", subject_id=order.pk, payload={"fail": 1})
+    # It was tried at once, failed, and its task is on the queue for a worker, as a queued handler's would be.
+    assert inline_calls == [event.pk]
+    assert HandlerRun.objects.filter(event=event).count() == 0
+    assert any("tests.test_outbox._inline_handler" in m for m in _queued_tasks())
+    event.refresh_from_db()
+    assert event.completed_at is None

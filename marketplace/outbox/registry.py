@@ -30,19 +30,30 @@ class Registration:
     # Whether the handler wants this event at all, from its payload: an event no handler wants is
     # complete when recorded, and no task is published for it.
     when: Condition = _always
+    # Run in the committing process right after the commit (the task is only the fallback): for light
+    # handlers whose latency matters, such as deciding notifications. See services._after_commit.
+    inline: bool = False
 
 
 _handlers: dict[str, list[Registration]] = {}
 
 
-def on(kind: str, *, queue: str = "default", when: Condition = _always) -> Callable[[Handler], Handler]:
-    """Register the decorated function to run, after commit, for every event of `kind` (that `when` accepts)."""
+def on(
+    kind: str, *, queue: str = "default", when: Condition = _always, inline: bool = False
+) -> Callable[[Handler], Handler]:
+    """Register the decorated function to run, after commit, for every event of `kind` (that `when` accepts).
+
+    `inline=True`: run it in the process that committed, straight after the commit, instead of waiting for
+    a worker to take its task from the queue; a failure (or a process that dies first) falls back to the
+    task and the sweeper, so the handler still runs exactly as a queued one would. Only for handlers that
+    are quick and touch no contended rows: they delay the committing request by their own time.
+    """
 
     def register(func: Handler) -> Handler:
         name = f"{func.__module__}.{func.__qualname__}"
         registrations = _handlers.setdefault(kind, [])
         if all(r.name != name for r in registrations):  # a module imported twice registers once
-            registrations.append(Registration(name, kind, func, queue, when))
+            registrations.append(Registration(name, kind, func, queue, when, inline))
         return func
 
     return register

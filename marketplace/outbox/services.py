@@ -38,8 +38,27 @@ def event_record(
     )
     if handlers:
         event_id = event.pk
-        transaction.on_commit(lambda: _publish(event_id, handlers))
+        transaction.on_commit(lambda: _after_commit(event_id, handlers))
     return event
+
+
+def _after_commit(event_id: int, handlers: list[registry.Registration]) -> None:
+    """Run the inline handlers here and now; publish a task for the others and for any inline one that failed.
+
+    An inline run is the same `handler_run` a worker calls, so its HandlerRun row makes the queued
+    fallback (or the sweeper, if this process dies before either) a no-op once it has succeeded.
+    """
+    queued = [r for r in handlers if not r.inline]
+    if queued:
+        _publish(event_id, queued)  # first: the slower work should not wait for the inline handlers
+    for registration in handlers:
+        if not registration.inline:
+            continue
+        try:
+            handler_run(event_id=event_id, handler=registration.name)
+        except Exception:  # noqa: BLE001 - whatever went wrong, the task retries it as it would any handler
+            logger.exception("inline handler %s for event %s failed; left to its task", registration.name, event_id)
+            _publish(event_id, [registration])
 
 
 def _publish(event_id: int, handlers: list[registry.Registration]) -> int:
