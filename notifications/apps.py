@@ -16,3 +16,4 @@ class NotificationsConfig(AppConfig):
         # Every process (web, worker, beat) registers the same channels.
         for module in CHANNEL_MODULES:
             import_module(module)
+        import_module("notifications.receivers")

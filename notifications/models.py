@@ -100,6 +100,9 @@ class PushSubscription(models.Model):
     p256dh = models.CharField(max_length=200)
     auth = models.CharField(max_length=100)
     user_agent = models.CharField(max_length=300, blank=True)
+    # The web session that saved it, when it came from a page: logging that session out removes it, so a
+    # phone handed on after a logout is not pushed its previous user's offers.
+    session_key = models.CharField(max_length=40, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -86,6 +87,13 @@ class PushPublicKeySerializer(serializers.Serializer):
     enabled = serializers.BooleanField(help_text="Whether this server sends Web Push at all.")
 
 
+def _session_key(request: Request) -> str:
+    """The web session's key when the page's session authenticated the call (a token client has none)."""
+    if not isinstance(request.successful_authenticator, SessionAuthentication):
+        return ""
+    return request._request.session.session_key or ""
+
+
 class PushSubscriptionApi(APIView):
     parser_classes = [BoundedJSONParser]
 
@@ -113,6 +121,7 @@ class PushSubscriptionApi(APIView):
             p256dh=keys["p256dh"],
             auth=keys["auth"],
             user_agent=request.headers.get("User-Agent", ""),
+            session_key=_session_key(request),
         )
         return Response(
             PushSubscriptionOutputSerializer(subscription).data,

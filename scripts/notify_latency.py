@@ -68,6 +68,21 @@ def order_times(stack: Stack) -> dict[int, tuple[float, float | None]]:
     return {oid: (created.timestamp(), _epoch(confirmed)) for oid, created, confirmed in rows}
 
 
+def webhook_pickups(stack: Stack) -> list[float]:
+    """Seconds from the state change to a worker starting the first attempt of each order webhook."""
+    query = """
+    SELECT EXTRACT(EPOCH FROM (MIN(a.started_at) - CASE d.type WHEN 'order.created' THEN o.created_at
+                                                            ELSE o.confirmed_at END))
+    FROM webhooks_webhookdelivery d
+    JOIN webhooks_webhookattempt a ON a.delivery_id = d.id
+    JOIN orders_order o ON o.id = (d.payload->'data'->>'id')::bigint
+    WHERE d.type IN ('order.created', 'order.confirmed')
+    GROUP BY d.id, d.type, o.created_at, o.confirmed_at
+    """
+    with stack.connect() as conn:
+        return [float(seconds) for (seconds,) in conn.execute(query) if seconds is not None]
+
+
 def summary(delays: list[float]) -> dict[str, Any]:
     if not delays:
         return {"n": 0}
@@ -106,10 +121,13 @@ def measure(stack: Stack, smtp: SmtpSink, push: PushSink, hooks: WebhookSink) ->
     for kind, cause, made in why.values():
         if cause is not None:
             by_kind.setdefault(kind, []).append(made - cause)
-    return {
+    report = {
         channel: {"received": summary(arrived[channel]), "decided (baseline)": summary(decided[channel])}
         for channel in arrived
-    } | {"decided by kind": {kind: summary(delays) for kind, delays in sorted(by_kind.items())}}
+    }
+    # Where the time goes between the decision and the far end: waiting for a worker to take the send.
+    report["webhook"]["picked up by a worker"] = summary(webhook_pickups(stack))
+    return report | {"decided by kind": {kind: summary(delays) for kind, delays in sorted(by_kind.items())}}
 
 
 def main() -> int:

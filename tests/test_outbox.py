@@ -151,8 +151,8 @@ def _inline_handler(event: DomainEvent) -> None:
 
 
 def _queued_tasks() -> list[str]:
-    from kombu import Connection
     from django.conf import settings
+    from kombu import Connection
 
     with Connection(settings.CELERY_BROKER_URL) as conn:
         client = conn.default_channel.client

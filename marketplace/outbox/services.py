@@ -56,7 +56,7 @@ def _after_commit(event_id: int, handlers: list[registry.Registration]) -> None:
             continue
         try:
             handler_run(event_id=event_id, handler=registration.name)
-        except Exception:  # noqa: BLE001 - whatever went wrong, the task retries it as it would any handler
+        except Exception:  # whatever went wrong, the task retries it as it would any handler
             logger.exception("inline handler %s for event %s failed; left to its task", registration.name, event_id)
             _publish(event_id, [registration])
 

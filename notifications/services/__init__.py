@@ -4,7 +4,11 @@ from notifications.services.deliver import deliveries_due, delivery_send
 from notifications.services.notify import admins, channel_wanted, notify, preference_of, quiet_hours_end
 from notifications.services.preferences import audience_of, preference_update, user_language_set
 from notifications.services.reading import notification_mark_read, notifications_mark_all_read
-from notifications.services.subscriptions import push_subscription_delete, push_subscription_save
+from notifications.services.subscriptions import (
+    push_subscription_delete,
+    push_subscription_save,
+    push_subscriptions_forget_session,
+)
 
 __all__ = [
     "admins",
@@ -19,6 +23,7 @@ __all__ = [
     "preference_update",
     "push_subscription_delete",
     "push_subscription_save",
+    "push_subscriptions_forget_session",
     "quiet_hours_end",
     "user_language_set",
 ]

@@ -22,9 +22,10 @@ from django.utils import timezone
 
 from marketplace.queue import publish
 from marketplace.reconnect import retry_on_dropped_connection
+from notifications import catalogue
 from notifications import channels as channel_registry
-from notifications.models import Delivery, DeliveryStatus
-from notifications.services.notify import DELIVER_TASK, NOTIFY_QUEUE
+from notifications.models import Delivery, DeliveryStatus, Notification
+from notifications.services.notify import DELIVER_TASK, NOTIFY_QUEUE, preference_of
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,11 @@ def delivery_send(*, delivery_id: int) -> str:
     delivery = Delivery.objects.select_related("notification__recipient").get(pk=delivery_id)
     channel = channel_registry.channel_named(delivery.channel)
     notification = delivery.notification
+    if not _still_wanted(delivery, notification):
+        # Held (quiet hours) or retried while the reader turned this channel or kind off: honour the change.
+        return retry_on_dropped_connection(
+            lambda: _record(delivery, DeliveryStatus.SKIPPED, error="turned off by the recipient since it was decided")
+        )
     try:
         if channel is None:
             raise channel_registry.DeliveryGone(f"no channel named {delivery.channel!r}")
@@ -63,6 +69,19 @@ def delivery_send(*, delivery_id: int) -> str:
         return retry_on_dropped_connection(lambda: _retry_or_give_up(delivery, bug))
     # It went out: a dropped database session must not cost the record of it (that would send it twice).
     return retry_on_dropped_connection(lambda: _record(delivery, DeliveryStatus.SENT))
+
+
+def _still_wanted(delivery: Delivery, notification: Notification) -> bool:
+    """Whether the reader's preferences, as they are now, still let this delivery go out."""
+    preference = preference_of(notification.recipient)
+    if delivery.channel == catalogue.EMAIL and not preference.email_enabled:
+        return False
+    if delivery.channel == catalogue.PUSH and not preference.push_enabled:
+        return False
+    if notification.kind in preference.muted_kinds:
+        spec = catalogue.KINDS.get(notification.kind)
+        return delivery.channel == catalogue.PUSH and spec is not None and spec.always_push
+    return True
 
 
 def _retry_or_give_up(delivery: Delivery, error: str) -> str:

@@ -33,7 +33,7 @@ USER_AGENT_MAX_LENGTH = PushSubscription._meta.get_field("user_agent").max_lengt
 
 
 def push_subscription_save(
-    *, user: User, endpoint: str, p256dh: str, auth: str, user_agent: str = ""
+    *, user: User, endpoint: str, p256dh: str, auth: str, user_agent: str = "", session_key: str = ""
 ) -> tuple[PushSubscription, bool]:
     """Save the browser's subscription for `user`; returns it and whether it is new for this user.
 
@@ -43,7 +43,12 @@ def push_subscription_save(
     endpoint = endpoint_check(endpoint)
     p256dh = key_check(p256dh, field="keys.p256dh", length=P256DH_BYTES, point=True)
     auth = key_check(auth, field="keys.auth", length=AUTH_BYTES)
-    fields = {"p256dh": p256dh, "auth": auth, "user_agent": user_agent[:USER_AGENT_MAX_LENGTH]}
+    fields = {
+        "p256dh": p256dh,
+        "auth": auth,
+        "user_agent": user_agent[:USER_AGENT_MAX_LENGTH],
+        "session_key": session_key[:40],
+    }
     with transaction.atomic():
         # Locked: two tabs of one phone posting at once, or a move racing a refresh, act one after the other.
         current = PushSubscription.objects.select_for_update().filter(endpoint=endpoint).first()
@@ -62,6 +67,14 @@ def push_subscription_delete(*, user: User, endpoint: str) -> None:
     deleted, _ = PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
     if not deleted:
         raise NotFound("No push subscription of yours has this endpoint.", field="endpoint")
+
+
+def push_subscriptions_forget_session(*, user: User, session_key: str) -> int:
+    """A web session logged out: remove the subscriptions its pages saved. Returns how many."""
+    if not session_key:
+        return 0
+    deleted, _ = PushSubscription.objects.filter(user=user, session_key=session_key).delete()
+    return deleted
 
 
 def endpoint_check(endpoint: str) -> str:

@@ -149,6 +149,24 @@ def test_an_email_decided_in_quiet_hours_waits_for_their_end(recording, merchant
     assert delivery_send(delivery_id=email.pk) == ""  # the sweeper finds it due only when they end
 
 
+def test_an_email_held_for_quiet_hours_is_not_sent_once_the_reader_turned_email_off(recording, merchant_a):
+    local = timezone.localtime()
+    preference = NotificationPreference.objects.create(
+        user=merchant_a.owner,
+        quiet_hours_start=(local - timedelta(hours=1)).time().replace(microsecond=0),
+        quiet_hours_end=(local + timedelta(hours=1)).time().replace(second=0, microsecond=0),
+    )
+    (notification,) = notify(kind="order.confirmed", recipients=[merchant_a.owner], key="quiet-off", data={})
+    email = notification.deliveries.get(channel="email")
+    preference.email_enabled = False
+    preference.save()
+    Delivery.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now())  # the quiet hours ended
+
+    assert delivery_send(delivery_id=email.pk) == DeliveryStatus.SKIPPED
+    email.refresh_from_db()
+    assert email.sent_at is None and "turned off" in email.last_error
+
+
 def test_quiet_hours_end_across_midnight_and_within_a_day():
     shanghai = ZoneInfo("Asia/Shanghai")
     night = NotificationPreference(quiet_hours_start=clock(22, 0), quiet_hours_end=clock(7, 0))

@@ -95,6 +95,21 @@ def test_a_phone_handed_to_another_user_moves_to_them(factory_x, factory_y):
     assert moved.pk != old.pk
 
 
+def test_logging_out_of_the_page_removes_the_subscription_it_saved(factory_x):
+    """A phone handed on after a logout is not pushed its previous user's offers; the factory's other phones
+    (and an app's token-saved subscription) keep theirs."""
+    page = Client()
+    page.force_login(factory_x.owner)
+    phone = body("https://fcm.googleapis.com/fcm/send/this-phone")
+    assert page.post(URL, json.dumps(phone), content_type="application/json").status_code == 201
+    assert PushSubscription.objects.get(endpoint=phone["endpoint"]).session_key != ""
+    other = body("https://fcm.googleapis.com/fcm/send/another-phone")
+    assert client_for(factory_x.owner).post(URL, other, format="json").status_code == 201
+
+    assert page.post("/logout/").status_code == 302
+    assert list(PushSubscription.objects.values_list("endpoint", flat=True)) == [other["endpoint"]]
+
+
 def test_padded_and_standard_base64_keys_are_stored_as_base64url(merchant_a):
     raw = unb64url(p256dh())
     standard = base64.b64encode(raw).decode()  # with + / and = padding
