@@ -442,9 +442,12 @@ def main() -> int:
     with stack.running():
         tokens = stack.tokens()
         stack.start_web()
-        workers = ["chaos-w1", "chaos-w2"]
-        for name in workers:
-            stack.start_worker(name)
+        # Two workers on every queue (each may be killed), and the notifier as `make run` runs it (threads,
+        # the notify queue): killed too, since a delivery must survive its worker dying mid-send.
+        workers = ["chaos-w1", "chaos-w2", "chaos-notifier"]
+        stack.start_worker("chaos-w1")
+        stack.start_worker("chaos-w2")
+        stack.start_notifier("chaos-notifier")
         stack.start_beat()
         stack.wait_http("/healthz")
         subscribe_far_ends(stack, tokens, push, hooks)

@@ -1,7 +1,8 @@
 """`make bench-notify`: from a state change to the far end receiving its notification, by channel.
 
-A platform of its own on loopback (scripts/stack.py: database, Redis, web server, one Celery worker with
-two processes on every queue as `make run` runs it, or NOTIFY_SPLIT=1 for a separate notifier, beat),
+A platform of its own on loopback (scripts/stack.py: database, Redis, web server, a Celery worker of two
+processes and the notifier (threads, the notify queue) as `make run` runs them, or NOTIFY_SHARED=1 for one
+worker on every queue, beat),
 the seeded demo market, and real far ends (scripts/chaos_receivers.py): an SMTP server, a Web Push
 endpoint that decrypts each push as a browser would, a webhook receiver that verifies each signature.
 Merchants post orders through the API at NOTIFY_RATE orders/s for NOTIFY_SECONDS
@@ -33,7 +34,7 @@ os.environ.setdefault("CHAOS_RATE", os.environ.get("NOTIFY_RATE", "3"))
 
 from chaos import Tally, answer_offers, post_orders, subscribe_far_ends, vapid_pair
 from chaos_receivers import PushSink, SmtpSink, WebhookSink
-from stack import Stack, free_port, percentile
+from stack import WORK_QUEUES, Stack, free_port, percentile
 
 SECONDS = float(os.environ.get("NOTIFY_SECONDS", "60"))
 MESSAGE_ID = re.compile(r"c2m-n(\d+)-")
@@ -153,13 +154,14 @@ def main() -> int:
     with stack.running():
         tokens = stack.tokens()
         stack.start_web()
-        # As `make run` runs it: one worker, two processes, every queue. NOTIFY_SPLIT=1 gives the notify
-        # queue a worker of its own (two processes each), as docs/deployment.md suggests for production.
-        if os.environ.get("NOTIFY_SPLIT") == "1":
-            stack.start_worker("worker", concurrency=2, queues="matching,default,floor")
-            stack.start_worker("notifier", concurrency=2, queues="notify")
-        else:
+        # As `make run` runs it: a worker of two processes on matching, default and floor, and the notifier
+        # (threads) on notify. NOTIFY_SHARED=1 instead puts every queue on the one worker, as before the
+        # notifier existed: the baseline that shows what the separate notifier is worth.
+        if os.environ.get("NOTIFY_SHARED") == "1":
             stack.start_worker("worker", concurrency=2)
+        else:
+            stack.start_worker("worker", concurrency=2, queues=WORK_QUEUES)
+            stack.start_notifier("notifier")
         stack.start_beat()
         stack.wait_http("/healthz")
         subscribe_far_ends(stack, tokens, push, hooks)

@@ -9,7 +9,8 @@
 #
 # Environment: PORT (8000), EVENTS_PORT (PORT+1: the live pages' event stream, uvicorn), DEMO_DATA
 # (1; 0 skips the demo market), WEB_CONCURRENCY (2 gunicorn
-# workers), CELERY_CONCURRENCY (2 worker processes; SQLite always uses one), VAR_DIR (var/),
+# workers), CELERY_CONCURRENCY (2 worker processes; SQLite always uses one), NOTIFY_CONCURRENCY (8
+# notifier threads), VAR_DIR (var/),
 # DJANGO_SUPERUSER_USERNAME / _PASSWORD / _EMAIL (the admin; otherwise a demo admin `admin` with a
 # generated password).
 set -uo pipefail
@@ -179,8 +180,11 @@ RUN_BIN=$(cd "$VENV/bin" && pwd)
 RUN_USER=$(id -un)
 case "${DATABASE_URL:-sqlite}" in
   # One SQLite file: a single worker process avoids writers queueing on the database lock.
-  sqlite*) RUN_CELERY_POOL=--pool=solo ;;
-  *) RUN_CELERY_POOL=--concurrency=${CELERY_CONCURRENCY:-2} ;;
+  sqlite*) RUN_CELERY_POOL=--pool=solo RUN_NOTIFY_POOL=--pool=solo ;;
+  # The notifier waits on far ends (SMTP, push services, merchants' webhooks): threads, so that one slow
+  # far end holds one thread, not the offers' pushes queued behind it.
+  *) RUN_CELERY_POOL=--concurrency=${CELERY_CONCURRENCY:-2}
+     RUN_NOTIFY_POOL="--pool=threads --concurrency=${NOTIFY_CONCURRENCY:-8}" ;;
 esac
 ctl="VAR_DIR=$VAR_DIR $VENV/bin/supervisorctl -c scripts/supervisord.conf"
 RUN_BANNER=$(cat <<EOF
@@ -193,12 +197,12 @@ $(say "c2m-marketplace is running on $db_desc and the $broker_desc")
   Web pages     $BASE/   (merchant portal, factory phone pages, admin dashboard)
   Live events   $LIVE_EVENTS_URL   (server-sent events for the pages, uvicorn marketplace.asgi)
 ${logins:+$(printf '%s\n' "$logins" | sed 's/^/  /')
-}  Processes     $ctl status   (also: restart c2m:worker, tail -f c2m:web)
-  Logs          $VAR_DIR/log/{web,events,worker,beat,supervisord}.log
-  A process that dies is restarted. Press Ctrl-C to stop the web server, events, worker and beat.
+}  Processes     $ctl status   (also: restart c2m:worker, tail -f c2m:notifier)
+  Logs          $VAR_DIR/log/{web,events,worker,notifier,beat,supervisord}.log
+  A process that dies is restarted. Press Ctrl-C to stop the web server, events, workers and beat.
 EOF
 )
-export VENV RUN_BIN RUN_USER RUN_CELERY_POOL RUN_BANNER
+export VENV RUN_BIN RUN_USER RUN_CELERY_POOL RUN_NOTIFY_POOL RUN_BANNER
 say "Starting the web server (gunicorn on $BASE), the event stream (uvicorn on port $EVENTS_PORT), a Celery worker and Celery beat under supervisord"
 # supervisord writes to the terminal both through its own stdout and by opening /dev/stdout again
 # (append mode); when stdout is a file (`make run > run.log`) it must be in append mode too, or the

@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 ADMIN_DATABASE_URL = os.environ.get("STACK_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 QUEUES = "matching,default,floor,notify"
+# As `make run` runs them: the worker on every queue but notify, the notifier (threads) on notify alone.
+WORK_QUEUES = "matching,default,floor"
 
 
 def free_port() -> int:
@@ -289,7 +291,7 @@ class Stack:
             time.sleep(0.2)
         raise RuntimeError(f"{self.base_url}{path} did not answer in {timeout}s")
 
-    def worker_cmd(self, name: str, concurrency: int = 1, queues: str = QUEUES) -> list[str]:
+    def worker_cmd(self, name: str, concurrency: int = 1, queues: str = QUEUES, pool: str = "prefork") -> list[str]:
         return [
             PY,
             "-m",
@@ -299,7 +301,7 @@ class Stack:
             "worker",
             "-Q",
             queues,
-            "--pool=prefork",
+            f"--pool={pool}",
             f"--concurrency={concurrency}",
             "-l",
             "warning",
@@ -311,6 +313,10 @@ class Stack:
 
     def start_worker(self, name: str, concurrency: int = 1, queues: str = QUEUES) -> Child:
         return self._child(name, self.worker_cmd(name, concurrency, queues))
+
+    def start_notifier(self, name: str = "notifier", threads: int = 8) -> Child:
+        """The notify queue's own worker, threads, as `make run` runs it (scripts/supervisord.conf)."""
+        return self._child(name, self.worker_cmd(name, threads, "notify", pool="threads"))
 
     def restart_worker(self, name: str) -> None:
         old = self.children[name]
