@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from attachments import selectors, services
 from attachments.content import PDF, refuse
-from attachments.models import Attachment
+from attachments.models import Attachment, attachments_storage
 from attachments.serializers import AttachmentOutputSerializer, FileQuerySerializer, UploadInputSerializer
 from marketplace.api.caller import request_user
 from marketplace.api.pagination import Pagination
@@ -143,7 +143,8 @@ def serve(attachment: Attachment, *, thumbnail: bool = False) -> FileResponse:
     if not field:
         raise NotFound("This file has no thumbnail.")
     try:
-        handle = field.open("rb")
+        # Through the alias, not the field: STORAGES decides at run time (a test's directory, a bucket).
+        handle = attachments_storage().open(field.name, "rb")
     except FileNotFoundError as exc:
         raise NotFound("File not found.") from exc
     content_type = "image/jpeg" if thumbnail else attachment.content_type

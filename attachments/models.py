@@ -16,7 +16,8 @@ from django.db.models import Q
 
 
 def attachments_storage() -> Storage:
-    """The `attachments` storage alias (STORAGES): looked up when used, so settings and tests decide."""
+    """The `attachments` storage alias (STORAGES). Django calls a field's storage callable once, at start-up;
+    the code reads and writes blobs through this function instead, so the settings in force decide."""
     return storages["attachments"]
 
 

@@ -23,7 +23,7 @@ _INTERNATIONAL = re.compile(r"(?<![0-9A-Za-z])(?:\+|00)[1-9][0-9](?:[\s\-.()]*[0
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+\s*(?:@|\(at\)|\[at\])\s*[A-Za-z0-9\-]+(?:\s*(?:\.|\(dot\))\s*[A-Za-z0-9\-]+)+")
 _KEYWORDS = r"微信号?|威信|[vV]信|薇信|wechat|weixin|wx|vx|qq|扣扣|企鹅|whats\s?app|telegram|line\s?id|飞书|钉钉"
 _MESSENGER = re.compile(
-    rf"(?<![A-Za-z])(?P<keyword>{_KEYWORDS})(?P<sep>\s*(?:号码|号|id|ID|是|为|[:=\-])?\s*)"
+    rf"(?<![A-Za-z])(?P<keyword>{_KEYWORDS})(?P<sep>\s*(?:号码|号|id|ID|是|为|[:=\-@])?\s*)"
     r"(?P<id>[A-Za-z][A-Za-z0-9_\-]{4,19}|[0-9](?:[\s\-]?[0-9]){4,11})(?![A-Za-z0-9_])",
     re.IGNORECASE,
 )
