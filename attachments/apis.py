@@ -144,7 +144,7 @@ def serve(attachment: Attachment, *, thumbnail: bool = False) -> FileResponse:
         raise NotFound("This file has no thumbnail.")
     try:
         # Through the alias, not the field: STORAGES decides at run time (a test's directory, a bucket).
-        handle = attachments_storage().open(field.name, "rb")
+        handle = attachments_storage().open(str(field.name), "rb")
     except FileNotFoundError as exc:
         raise NotFound("File not found.") from exc
     content_type = "image/jpeg" if thumbnail else attachment.content_type

@@ -72,7 +72,7 @@ def test_merchant_and_factory_talk_with_unread_counts_and_notifications(
 
 
 def test_contacts_are_masked_until_the_share_is_confirmed(offered: Any, merchant_a: Any, factory_x: Any) -> None:
-    order, allocation = offered
+    _, allocation = offered
     before = post(factory_x.owner, allocation.pk, "call me 138-1234-5678 or wx: lily_88").json()
     assert before["text"] == "call me *** or wx: ***" and before["masked"] is True
     assert Message.objects.get(pk=before["id"]).original_text == "call me 138-1234-5678 or wx: lily_88"
@@ -135,7 +135,7 @@ def test_a_message_carries_the_orders_files(offered: Any, merchant_a: Any, facto
 
 
 def test_bad_messages_are_refused_naming_the_field(offered: Any, merchant_a: Any, factory_x: Any) -> None:
-    order, allocation = offered
+    _, allocation = offered
     other_order = mf.make_order(merchant_a)
     foreign = upload(merchant_a.owner, other_order.pk)
     cases = [
