@@ -26,12 +26,12 @@ from attachments import selectors, services
 from attachments.content import PDF, refuse
 from attachments.models import Attachment, attachments_storage
 from attachments.serializers import AttachmentOutputSerializer, FileQuerySerializer, UploadInputSerializer
+from marketplace.accounts.serializers import ErrorResponseSerializer as ErrorSerializer
 from marketplace.api.caller import request_user
 from marketplace.api.pagination import Pagination
 from marketplace.api.permissions import IsFactory, IsMerchant
 from marketplace.errors import DomainError, NotFound
 from orders.models import Allocation
-from orders.serializers import ErrorSerializer
 
 # Room for the multipart envelope (boundaries, part headers, the `kind` field) around the file itself.
 ENVELOPE_BYTES = 64 * 1024

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketplace.accounts.serializers import ErrorResponseSerializer as ErrorSerializer
 from marketplace.api.caller import request_user
 from marketplace.api.parsers import BoundedJSONParser
 from messaging import selectors, services
@@ -24,7 +25,6 @@ from messaging.serializers import (
     MessageQuerySerializer,
     ThreadOutputSerializer,
 )
-from orders.serializers import ErrorSerializer
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input; `errors` names the field (`text`, `files`)."),
