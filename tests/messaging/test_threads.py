@@ -153,3 +153,21 @@ def test_bad_messages_are_refused_naming_the_field(offered: Any, merchant_a: Any
             assert code in str(response.json()["error_codes"][field])
     assert not Message.objects.exists() and not Thread.objects.exists()
     assert not Notification.objects.filter(kind="message.received").exists()
+
+
+def test_a_file_meant_for_another_factory_cannot_be_attached(merchant_a: Any, factory_x: Any) -> None:
+    from tests.attachments.test_uploads import mf_offer
+
+    z = mf.make_factory(name="Factory Z")
+    order = mf.make_order(merchant_a)
+    x_offer = mf_offer(order, factory_x, share_no=0)
+    z_offer = mf_offer(order, z, share_no=1)
+    for_z = upload(merchant_a.owner, order.pk, allocation=z_offer.pk)
+    zs_photo = upload(z.owner, order.pk)
+
+    for author in (merchant_a.owner, factory_x.owner):
+        for file_id in (for_z, zs_photo):
+            response = post(author, x_offer.pk, "look", files=[file_id])
+            assert response.status_code == 400
+            assert response.json()["error_codes"] == {"files": ["invalid_file"]}
+    assert post(merchant_a.owner, z_offer.pk, "look", files=[for_z, zs_photo]).status_code == 201
