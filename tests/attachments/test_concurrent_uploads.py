@@ -44,4 +44,4 @@ def test_the_last_place_goes_to_one_upload(settings: Any, attachments_dir: Path)
 
     assert sorted(outcomes) == ["stored", "too_many_files"]
     (kept,) = Attachment.objects.filter(order=order)
-    assert stored_files(attachments_dir) == sorted([kept.blob.name, kept.thumbnail.name])
+    assert stored_files(attachments_dir) == sorted([str(kept.blob.name), str(kept.thumbnail.name)])
