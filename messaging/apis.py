@@ -63,7 +63,7 @@ class AllocationMessagesApi(APIView):
             "masked": not selectors.share_confirmed(order_id=allocation.order_id, factory_id=allocation.factory_id),
             "messages": messages,
         }
-        return Response(ThreadOutputSerializer(body).data)
+        return Response(ThreadOutputSerializer(body, context={"user": user}).data)
 
     @extend_schema(
         operation_id="allocation_messages_post",
@@ -85,4 +85,4 @@ class AllocationMessagesApi(APIView):
             text=payload.validated_data["text"],
             file_ids=payload.validated_data["files"],
         )
-        return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+        return Response(MessageOutputSerializer(message, context={"user": user}).data, status=status.HTTP_201_CREATED)

@@ -28,15 +28,17 @@ class MessageQuerySerializer(serializers.Serializer):
 
 class MessageOutputSerializer(serializers.ModelSerializer[Message]):
     files = AttachmentOutputSerializer(source="attachments", many=True, read_only=True)
-    author = serializers.SerializerMethodField()
+    # Who wrote it is the side, not a username: the merchant does not learn which factory it is before it commits.
+    mine = serializers.SerializerMethodField()
 
     class Meta:
         model = Message
-        fields = ["id", "side", "author", "text", "masked", "files", "created_at"]
+        fields = ["id", "side", "mine", "text", "masked", "files", "created_at"]
         read_only_fields = fields
 
-    def get_author(self, obj: Message) -> str:
-        return obj.author.username if obj.author is not None else ""
+    def get_mine(self, obj: Message) -> bool:
+        user = self.context.get("user")
+        return user is not None and obj.author_id == user.pk
 
 
 class ThreadOutputSerializer(serializers.Serializer):

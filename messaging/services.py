@@ -63,20 +63,19 @@ def message_post(*, access: ThreadAccess, author: User, text: str, file_ids: lis
 def _notify_other_side(*, access: ThreadAccess, message: Message) -> None:
     allocation: Allocation = access.allocation
     order = allocation.order
+    # The sender is not named: a merchant is not told which factory was offered its order until it commits.
     if access.side == Side.MERCHANT:
         recipient = allocation.factory.owner
-        sender = order.merchant.name
         url = reverse("web:factory_offer", args=[allocation.pk])
     else:
         recipient = order.merchant.owner
-        sender = allocation.factory.name
         url = reverse("web:order_detail", args=[order.pk]) + f"#thread-{allocation.factory_id}"
     excerpt = message.text[:EXCERPT_CHARS] or f"[{message.attachments.count()} file(s)]"
     notify(
         kind="message.received",
         recipients=[recipient],
         key=f"message.received:{message.pk}",
-        data={"order_id": order.pk, "title": order.title, "sender": sender, "excerpt": excerpt},
+        data={"order_id": order.pk, "title": order.title, "side": access.side, "excerpt": excerpt},
         url=url,
         subject=("order", order.pk),
     )

@@ -256,7 +256,7 @@ KINDS: dict[str, Kind] = _kinds(
     Kind(
         "message.received",
         PARTIES,
-        _("New message from %(sender)s: %(title)s"),
+        _("New message: %(title)s"),
         _("Order #%(order_id)s: %(excerpt)s"),
         label=_("New message"),
     ),

@@ -69,6 +69,7 @@ def test_the_merchant_uploads_a_tech_pack_and_writes_to_the_factory_from_the_ord
     assert 'id="files"' in html and "tee.pdf" in html and f"/api/v1/files/{attachment.pk}/" in html
     assert f'id="thread-{factory_x.pk}"' in html and "Please check the tech pack" in html
     assert '<label for="msg-' in html  # the message box has its label
+    assert factory_x.name not in html  # not named to the merchant before it commits
 
     # The factory's phone page shows the file, the message with an unread badge, then it is read.
     phone = logged_in(factory_x.owner)
@@ -91,6 +92,7 @@ def test_the_factory_sends_a_photo_from_its_phone(offered: Any, merchant_a: Any,
     assert photo.factory_id == factory_x.pk and photo.purpose == "message"
     html = logged_in(merchant_a.owner).get(f"/orders/{offered.order_id}/").content.decode()
     assert f"/api/v1/files/{photo.pk}/?thumbnail=true" in html
+    assert factory_x.name in html  # it accepted: now it is named
     assert "Collar sample" in logged_in(factory_x.owner).get(job).content.decode()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from attachments import selectors as files
@@ -53,14 +54,22 @@ def _thread_context(request: Any, allocation: Allocation) -> dict[str, Any]:
     messages = threads.message_list(thread=thread)
     if thread is not None and messages and access.can_write:
         thread_mark_read(thread=thread, user=request.user, up_to=messages[-1].pk)
+    confirmed = threads.share_confirmed(order_id=allocation.order_id, factory_id=allocation.factory_id)
+    # Until it commits, the merchant is not told which factory was offered the order (as the order page).
+    label = (
+        allocation.factory.name
+        if confirmed
+        else gettext("Factory offered share %(n)s") % {"n": allocation.share_no + 1}
+    )
     return {
+        "label": label,
         "allocation": allocation,
         "factory": allocation.factory,
         "side": access.side,
         "thread_messages": messages,
         "unread": unread,
         "can_write": access.can_write,
-        "masked": not threads.share_confirmed(order_id=allocation.order_id, factory_id=allocation.factory_id),
+        "masked": not confirmed,
     }
 
 
