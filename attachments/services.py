@@ -90,3 +90,15 @@ def attachment_upload(
             storage.delete(stored)
         raise
     return attachment
+
+
+def attachment_discard(*, attachment_id: int) -> None:
+    """Remove a file that was uploaded for something that then failed (a message refused after its photo
+    was stored): the row now, the blobs once the deletion has committed."""
+    attachment = Attachment.objects.filter(pk=attachment_id).first()
+    if attachment is None:
+        return
+    names = [str(name) for name in (attachment.blob.name, attachment.thumbnail.name) if name]
+    attachment.delete()
+    storage = attachments_storage()
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])

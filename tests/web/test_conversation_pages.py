@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from attachments.models import Attachment
+from marketplace.errors import ValidationFailed
 from matching.services import offer_accept
 from matching.tasks import match_order
 from messaging.models import Message
@@ -112,3 +113,23 @@ def test_outsiders_cannot_post_or_upload(offered: Any, merchant_b: Any) -> None:
     upload = {"file": SimpleUploadedFile("a.png", image_bytes("PNG"))}
     assert other.post(f"/orders/{offered.order_id}/files/", upload).status_code == 404
     assert not Message.objects.exists() and not Attachment.objects.exists()
+
+
+def test_a_refused_message_does_not_keep_its_photo(
+    offered: Any, factory_x: Any, attachments_dir: Path, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The photo is stored before the message is written; a message refused then (say the thread's share moved
+    on meanwhile) takes its photo with it."""
+    import web.views.conversation as view
+
+    def refused(**kwargs: Any) -> None:
+        raise ValidationFailed("refused", code="invalid_file", field="files")
+
+    monkeypatch.setattr(view, "message_post", refused)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in(factory_x.owner).post(
+            f"/threads/{offered.pk}/", {"text": "x", "photo": SimpleUploadedFile("c.png", image_bytes("PNG"))}
+        )
+    assert response.status_code == 302
+    assert not Attachment.objects.exists() and not Message.objects.exists()
+    assert stored_files(attachments_dir) == []

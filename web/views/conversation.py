@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from attachments.models import AttachmentKind, AttachmentPurpose
 from attachments.selectors import order_access
-from attachments.services import attachment_upload
+from attachments.services import attachment_discard, attachment_upload
 from marketplace.errors import DomainError, NotFound
 from messaging.selectors import thread_access
 from messaging.services import message_post
@@ -90,25 +89,27 @@ def thread_post(request: HttpRequest, allocation_id: int) -> HttpResponse:
     if not access.can_write:
         raise Http404
     photo = request.FILES.get("photo")
+    file_ids: list[int] = []
     try:
-        with transaction.atomic():
-            file_ids = []
-            if photo is not None:
-                attachment = attachment_upload(
-                    order_id=access.allocation.order_id,
-                    uploaded_by=request.user,  # type: ignore[arg-type]
-                    data=photo.read(),
-                    name=photo.name or "",
-                    factory=access.allocation.factory,
-                    purpose=AttachmentPurpose.MESSAGE,
-                )
-                file_ids.append(attachment.pk)
-            message_post(
-                access=access,
-                author=request.user,  # type: ignore[arg-type]
-                text=request.POST.get("text", "")[:4000],
-                file_ids=file_ids,
+        if photo is not None:
+            attachment = attachment_upload(
+                order_id=access.allocation.order_id,
+                uploaded_by=request.user,  # type: ignore[arg-type]
+                data=photo.read(),
+                name=photo.name or "",
+                factory=access.allocation.factory,
+                purpose=AttachmentPurpose.MESSAGE,
             )
+            file_ids.append(attachment.pk)
+        message_post(
+            access=access,
+            author=request.user,  # type: ignore[arg-type]
+            text=request.POST.get("text", "")[:4000],
+            file_ids=file_ids,
+        )
     except DomainError as exc:
+        # The photo was stored in its own transaction: a message refused after it must not leave it behind.
+        for file_id in file_ids:
+            attachment_discard(attachment_id=file_id)
         messages.error(request, refusal(exc))
     return _back(request, "/")
