@@ -101,4 +101,9 @@ def attachment_discard(*, attachment_id: int) -> None:
     names = [str(name) for name in (attachment.blob.name, attachment.thumbnail.name) if name]
     attachment.delete()
     storage = attachments_storage()
-    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+    def delete_blobs() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_blobs)
