@@ -15,8 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from attachments.apis import MerchantOrFactory
 from marketplace.accounts.serializers import ErrorResponseSerializer as ErrorSerializer
 from marketplace.api.caller import request_user
+from marketplace.api.pagination import Pagination
 from marketplace.api.parsers import BoundedJSONParser
 from messaging import selectors, services
 from messaging.serializers import (
@@ -24,13 +26,32 @@ from messaging.serializers import (
     MessageOutputSerializer,
     MessageQuerySerializer,
     ThreadOutputSerializer,
+    ThreadSummarySerializer,
 )
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input; `errors` names the field (`text`, `files`)."),
-    403: OpenApiResponse(ErrorSerializer, description="Admins read threads; they do not write in them."),
+    403: OpenApiResponse(
+        ErrorSerializer, description="Admins read threads (by allocation); they do not write in them."
+    ),
     404: OpenApiResponse(ErrorSerializer, description="No such allocation for you."),
 }
+
+
+class ThreadListApi(APIView):
+    permission_classes = [MerchantOrFactory]
+    pagination_class = Pagination
+
+    @extend_schema(
+        operation_id="threads_list",
+        tags=["messages"],
+        responses={200: ThreadSummarySerializer(many=True), 403: ERRORS[403]},
+    )
+    def get(self, request: Request) -> Response:
+        """Your threads (a merchant: its orders'; a factory: its own) with their unread counts, latest first."""
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.thread_list(user=request_user(request)), request, view=self)
+        return paginator.get_paginated_response(ThreadSummarySerializer(page, many=True).data)
 
 
 class AllocationMessagesApi(APIView):

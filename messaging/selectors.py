@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from attachments.models import Attachment
@@ -89,6 +89,25 @@ def _with_unread(threads: QuerySet[Thread], user: User) -> QuerySet[Thread]:
         unread=Count(
             "messages", filter=Q(messages__id__gt=Coalesce(Subquery(last_read), 0)) & ~Q(messages__author=user)
         )
+    )
+
+
+def thread_list(*, user: User) -> QuerySet[Thread]:
+    """The caller's threads (a merchant's orders', a factory's own) with `unread`, `last_message_at` and
+    `allocation` (the factory's latest allocation on the order, the thread's API address), most recent first."""
+    role = getattr(user, "role", None)
+    if role == Role.MERCHANT:
+        threads = Thread.objects.filter(order__merchant__owner=user)
+    elif role == Role.FACTORY:
+        threads = Thread.objects.filter(factory__owner=user)
+    else:
+        threads = Thread.objects.none()
+    latest = Allocation.objects.filter(order=OuterRef("order"), factory=OuterRef("factory")).order_by("-id")
+    return (
+        _with_unread(threads, user)
+        .annotate(last_message_at=Max("messages__created_at"), allocation=Subquery(latest.values("pk")[:1]))
+        .select_related("order")
+        .order_by("-last_message_at", "-id")
     )
 
 

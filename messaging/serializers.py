@@ -41,6 +41,17 @@ class MessageOutputSerializer(serializers.ModelSerializer[Message]):
         return user is not None and obj.author_id == user.pk
 
 
+class ThreadSummarySerializer(serializers.Serializer):
+    order = serializers.IntegerField(source="order_id")
+    order_title = serializers.CharField(source="order.title")
+    factory = serializers.IntegerField(source="factory_id")
+    allocation = serializers.IntegerField(
+        help_text="GET/POST /api/v1/allocations/{allocation}/messages/ is the thread."
+    )
+    unread = serializers.IntegerField(help_text="Messages of the other side you have not read yet.")
+    last_message_at = serializers.DateTimeField(allow_null=True)
+
+
 class ThreadOutputSerializer(serializers.Serializer):
     order = serializers.IntegerField()
     factory = serializers.IntegerField()

@@ -5,5 +5,6 @@ from django.urls import path
 from messaging import apis
 
 urlpatterns = [
+    path("threads/", apis.ThreadListApi.as_view(), name="thread-list"),
     path("allocations/<int:allocation_id>/messages/", apis.AllocationMessagesApi.as_view(), name="allocation-messages"),
 ]

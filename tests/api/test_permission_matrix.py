@@ -701,7 +701,9 @@ ROWS: list[Row] = [
         | {"factory_x": OK}, {"order_id": "order_production"}, body=_upload, content_type=MULTIPART_CONTENT),
     Row("GET", f"{API}/files/{{file_id}}/", merchant_a_order(admin=OK, factories=404) | {"factory_x": OK},
         {"file_id": "attachment"}),
-    # messages: the thread of A's order with X; admins read it but do not write.
+    # messages: each party its own threads (admins read a thread by its allocation); the thread of A's order with
+    # X; admins read it but do not write.
+    Row("GET", f"{API}/threads/", cells(merchant_a=OK, merchant_b=OK, factory_x=OK, factory_y=OK, admin=403)),
     Row("GET", f"{API}/allocations/{{allocation_id}}/messages/", merchant_a_order(admin=OK, factories=404)
         | {"factory_x": OK}, {"allocation_id": "allocation_production"}),
     Row("POST", f"{API}/allocations/{{allocation_id}}/messages/", merchant_a_order(admin=403, factories=404)

@@ -171,3 +171,20 @@ def test_a_file_meant_for_another_factory_cannot_be_attached(merchant_a: Any, fa
             assert response.status_code == 400
             assert response.json()["error_codes"] == {"files": ["invalid_file"]}
     assert post(merchant_a.owner, z_offer.pk, "look", files=[for_z, zs_photo]).status_code == 201
+
+
+def test_each_party_lists_its_threads_with_unread_counts(
+    offered: Any, merchant_a: Any, merchant_b: Any, factory_x: Any
+) -> None:
+    order, allocation = offered
+    post(merchant_a.owner, allocation.pk, "one")
+    post(merchant_a.owner, allocation.pk, "two")
+
+    (mine,) = client_for(factory_x.owner).get("/api/v1/threads/").json()["results"]
+    assert (mine["order"], mine["allocation"], mine["unread"]) == (order.pk, allocation.pk, 2)
+    (theirs,) = client_for(merchant_a.owner).get("/api/v1/threads/").json()["results"]
+    assert theirs["unread"] == 0 and theirs["factory"] == factory_x.pk
+    assert client_for(merchant_b.owner).get("/api/v1/threads/").json()["results"] == []
+
+    client_for(factory_x.owner).get(url(allocation.pk))  # reading the thread
+    assert client_for(factory_x.owner).get("/api/v1/threads/").json()["results"][0]["unread"] == 0
