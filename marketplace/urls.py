@@ -16,6 +16,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("floor.urls")),
     path("", include("notifications.urls")),
     path("", include("webhooks.urls")),
+    path("", include("attachments.urls")),
+    path("", include("messaging.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

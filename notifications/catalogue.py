@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 FACTORY = "factory"
 MERCHANT = "merchant"
 ADMIN = "admin"
+# Both parties of an order (its merchant and a factory of it): messages between them.
+PARTIES = "parties"
 
 EMAIL = "email"
 PUSH = "push"
@@ -41,6 +43,10 @@ class Kind:
     # The type a merchant's webhook receives (merchant kinds about an order), e.g. "order.confirmed".
     webhook_type: str = ""
     label: Promise = field(default_factory=lambda: _("Notification"))
+
+    def is_for(self, audience: str) -> bool:
+        """Is this kind told to (and so mutable by) users of `audience`?"""
+        return self.audience == audience or (self.audience == PARTIES and audience in (MERCHANT, FACTORY))
 
 
 def _kinds(*kinds: Kind) -> dict[str, Kind]:
@@ -245,6 +251,14 @@ KINDS: dict[str, Kind] = _kinds(
         _("%(unmatched)s unmatched and %(stuck)s stuck in matching (alert at %(threshold)s)."),
         channels=frozenset({EMAIL}),
         label=_("Orders stuck or unmatched"),
+    ),
+    # --- both parties of an order -------------------------------------------------------------
+    Kind(
+        "message.received",
+        PARTIES,
+        _("New message: %(title)s"),
+        _("Order #%(order_id)s: %(excerpt)s"),
+        label=_("New message"),
     ),
 )
 

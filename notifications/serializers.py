@@ -101,6 +101,6 @@ def preference_payload(*, preference: NotificationPreference, language: str, aud
                 "muted": k.key in preference.muted_kinds,
             }
             for k in catalogue.KINDS.values()
-            if k.audience == audience
+            if k.is_for(audience)
         ],
     }

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import dashboard, factory, merchant, notifications, pages, preferences, push, webhooks
+from web.views import conversation, dashboard, factory, merchant, notifications, pages, preferences, push, webhooks
 
 app_name = "web"
 
@@ -55,4 +55,7 @@ urlpatterns = [
     path("dashboard/factories/<int:factory_id>/verify/", dashboard.factory_verify_view, name="factory_verify"),
     # every signed-in user
     path("notifications/preferences/", preferences.notification_preferences, name="notification_preferences"),
+    # an order's files and message threads (the merchant's order page, the factory's phone pages)
+    path("orders/<int:order_id>/files/", conversation.order_file_upload, name="order_file_upload"),
+    path("threads/<int:allocation_id>/", conversation.thread_post, name="thread_post"),
 ]

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "floor",
     "notifications",
     "webhooks",
+    "attachments",
+    "messaging",
     "web",
     "demo",
 ]
@@ -421,3 +423,44 @@ CELERY_BEAT_SCHEDULE |= {
         "schedule": env_float("WEBHOOK_SWEEP_EVERY_SECONDS", 5.0),
     },
 }
+
+# --- Files (attachments/) and message threads (messaging/) ----------------------------------
+# Uploads: at most FILES_MAX_BYTES each and FILES_MAX_PER_ORDER per order; an image may decode to at most
+# FILES_MAX_IMAGE_PIXELS (a decompression bomb beyond it is refused). A request body larger than a file plus
+# its multipart envelope is refused before it is read; files over FILE_UPLOAD_MAX_MEMORY_SIZE wait in a
+# temporary file rather than in memory.
+FILES_MAX_BYTES = env_int("FILES_MAX_BYTES", 20 * 1024 * 1024)
+FILES_MAX_PER_ORDER = env_int("FILES_MAX_PER_ORDER", 30)
+FILES_MAX_IMAGE_PIXELS = env_int("FILES_MAX_IMAGE_PIXELS", 40_000_000)
+FILES_THUMBNAIL_PIXELS = env_int("FILES_THUMBNAIL_PIXELS", 320)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# Where the files live: the `attachments` storage alias. The local filesystem under VAR_DIR by default
+# (never below a public URL: files are served only by the permission-checked API view); an
+# S3-compatible bucket (django-storages) when ATTACHMENTS_S3_BUCKET is set. Credentials come from
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the instance's role), read by boto3 itself.
+if env_str("ATTACHMENTS_S3_BUCKET", ""):
+    ATTACHMENTS_STORAGE: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("ATTACHMENTS_S3_BUCKET", ""),
+            "endpoint_url": env_str("ATTACHMENTS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("ATTACHMENTS_S3_REGION", "") or None,
+            "location": env_str("ATTACHMENTS_S3_PREFIX", "attachments"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    ATTACHMENTS_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env_str("ATTACHMENTS_DIR", str(VAR_DIR / "attachments")), "base_url": None},
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "attachments": ATTACHMENTS_STORAGE,
+}
+# Messages: how many a thread answers at once (older ones with ?before=<id>), and the longest text.
+MESSAGES_PAGE_SIZE = env_int("MESSAGES_PAGE_SIZE", 100)
+MESSAGES_MAX_CHARS = env_int("MESSAGES_MAX_CHARS", 4000)

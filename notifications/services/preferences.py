@@ -21,7 +21,7 @@ def preference_update(*, user: User, changes: dict[str, Any]) -> NotificationPre
     audience = audience_of(user)
     muted = changes.get("muted_kinds")
     if muted is not None:
-        unknown = sorted({k for k in muted if k not in catalogue.KINDS or catalogue.KINDS[k].audience != audience})
+        unknown = sorted({k for k in muted if k not in catalogue.KINDS or not catalogue.KINDS[k].is_for(audience)})
         if unknown:
             raise ValidationFailed(
                 f"Unknown notification kinds: {', '.join(unknown)}.", field="muted_kinds", code="invalid_choice"

@@ -39,12 +39,17 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
+from django.test import override_settings
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from attachments.services import attachment_upload
 from factories.models import Factory
 from floor import services as floor_services
 from floor.models import DeviceKey
@@ -56,6 +61,7 @@ from notifications.services import notify, push_subscription_save
 from orders import services as order_services
 from orders.models import Allocation, AllocationStatus, Order, OrderStatus, Stage
 from tests import model_factories as mf
+from tests.attachments.helpers import image_bytes, pdf_bytes
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services import webhook_endpoint_create
 
@@ -179,6 +185,7 @@ class World:
     webhook_endpoint: int = 0  # merchant A's webhook endpoint
     webhook_delivery: int = 0  # its delivery of the notification above
     push_endpoint_a: str = ""  # merchant A's phone, subscribed to Web Push
+    attachment: int = 0  # merchant A's tech pack on the production order, shared with its factories
     owned: dict[str, set[Any]] = field(default_factory=dict)
 
 
@@ -334,6 +341,9 @@ def build_world() -> World:
         webhook_delivery=WebhookDelivery.objects.get(endpoint=webhook_a).pk,
         push_endpoint_a=push_a.endpoint,
     )
+    world.attachment = attachment_upload(
+        order_id=production.pk, uploaded_by=shop_a.owner, data=pdf_bytes(), name=f"tech pack {mark}.pdf"
+    ).pk
     world.owned = _owned_ids(world, users=[shop_a.owner, x.owner])
     _check_world(world)
     return world
@@ -377,10 +387,14 @@ def _check_world(world: World) -> None:
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+def world(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[World]:
     """Built once, inside a transaction rolled back when the module is done; every test runs in a
-    savepoint of it, so the cells cannot see each other's writes."""
-    with django_db_blocker.unblock():
+    savepoint of it, so the cells cannot see each other's writes. Uploaded files go to a directory of the run."""
+    files = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path_factory.mktemp("files"))},
+    }
+    with django_db_blocker.unblock(), override_settings(STORAGES=settings.STORAGES | {"attachments": files}):
         outer = transaction.atomic()
         outer.__enter__()
         try:
@@ -392,7 +406,10 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
 
 # --- snapshots -----------------------------------------------------------------------------------
 
-SNAPSHOT_APPS = ("accounts", "authtoken", "factories", "orders", "matching", "floor", "notifications", "webhooks")
+SNAPSHOT_APPS = (
+    "accounts", "authtoken", "factories", "orders", "matching", "floor", "notifications", "webhooks", "attachments",
+    "messaging",
+)  # fmt: skip
 # Touched by merely authenticating, not by the operation.
 VOLATILE = {DeviceKey: {"last_used_at"}, User: {"last_login"}}
 
@@ -503,6 +520,10 @@ def _factory_signup(world: World) -> dict[str, Any]:
 
 X = {"factory_id": "factory_x"}
 W = {"endpoint_id": "webhook_endpoint"}
+
+
+def _upload(world: World) -> bytes:
+    return encode_multipart(BOUNDARY, {"file": SimpleUploadedFile("matrix.png", image_bytes("PNG")), "kind": "image"})
 
 
 def merchant_a_webhook() -> dict[str, Expect]:
@@ -673,6 +694,20 @@ ROWS: list[Row] = [
     Row("GET", f"{API}/floor/quality/", floor_collection(), query="?factory={factory_x}"),
     Row("GET", f"{API}/floor/dashboard/", floor_collection(), query="?factory={factory_x}"),
     Row("GET", f"{API}/floor/efficiency-trend/", floor_collection(), query="?factory={factory_x}"),
+    # files (issue 11): the order's parties (merchant A, factory X that makes it, admins); others find nothing.
+    Row("GET", f"{API}/orders/{{order_id}}/files/", merchant_a_order(admin=OK, factories=404)
+        | {"factory_x": OK}, {"order_id": "order_production"}),
+    Row("POST", f"{API}/orders/{{order_id}}/files/", merchant_a_order(admin=403, factories=404)
+        | {"factory_x": OK}, {"order_id": "order_production"}, body=_upload, content_type=MULTIPART_CONTENT),
+    Row("GET", f"{API}/files/{{file_id}}/", merchant_a_order(admin=OK, factories=404) | {"factory_x": OK},
+        {"file_id": "attachment"}),
+    # messages: each party its own threads (admins read a thread by its allocation); the thread of A's order with
+    # X; admins read it but do not write.
+    Row("GET", f"{API}/threads/", cells(merchant_a=OK, merchant_b=OK, factory_x=OK, factory_y=OK, admin=403)),
+    Row("GET", f"{API}/allocations/{{allocation_id}}/messages/", merchant_a_order(admin=OK, factories=404)
+        | {"factory_x": OK}, {"allocation_id": "allocation_production"}),
+    Row("POST", f"{API}/allocations/{{allocation_id}}/messages/", merchant_a_order(admin=403, factories=404)
+        | {"factory_x": OK}, {"allocation_id": "allocation_production"}, body=lambda w: {"text": "matrix"}),
     Row("GET", f"{API}/floor/deadline-risks/",
         cells(merchant_a=403, merchant_b=403, factory_x=403, factory_y=403, admin=OK)),
     Row("POST", f"{API}/floor/deadline-risks/{{risk_id}}/reroute/", merchant_a_order(admin=403, factories=403),
@@ -722,7 +757,8 @@ def test_cell(world: World, row: Row, persona: str, expected: Expect) -> None:
     response = _request(row, persona, world)
 
     status = response.status_code
-    content = response.content.decode(errors="replace")
+    raw = b"".join(response.streaming_content) if response.streaming else response.content  # a file download
+    content = raw.decode(errors="replace")
     assert status < 500, content
     if expected == OK:
         assert 200 <= status < 300, content

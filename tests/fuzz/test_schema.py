@@ -33,10 +33,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from attachments.services import attachment_upload
 from marketplace.outbox.services import events_run_pending
 from marketplace.wsgi import application
 from matching.tasks import match_order
 from tests import model_factories as mf
+from tests.attachments.helpers import pdf_bytes
 from webhooks.models import WebhookDelivery
 from webhooks.services import webhook_endpoint_create
 
@@ -69,8 +71,14 @@ def keep_connection():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def market(db, keep_connection) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """A merchant with an order offered to a factory, and the tokens of every persona."""
+def market(db, keep_connection, settings, tmp_path) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """A merchant with an order offered to a factory (with a file), and the tokens of every persona."""
+    settings.STORAGES = settings.STORAGES | {
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        }
+    }
     merchant = mf.make_merchant(name="Fuzz shop")
     factory = mf.make_factory(name="Fuzz factory")
     # A webhook endpoint first, so the order's events below make deliveries to it.
@@ -82,6 +90,7 @@ def market(db, keep_connection) -> dict[str, Any]:  # type: ignore[no-untyped-de
     assert delivery is not None
     allocation = order.allocations.get()
     admin = mf.make_admin()
+    attachment = attachment_upload(order_id=order.pk, uploaded_by=merchant.owner, data=pdf_bytes(), name="fuzz.pdf")
     return {
         "ids": {
             "order_id": order.pk,
@@ -89,6 +98,7 @@ def market(db, keep_connection) -> dict[str, Any]:  # type: ignore[no-untyped-de
             "factory_id": factory.pk,
             "endpoint_id": endpoint.pk,
             "delivery_id": delivery.pk,
+            "file_id": attachment.pk,
         },
         "headers": {
             "merchant": mf.auth_header(merchant.owner)["HTTP_AUTHORIZATION"],

@@ -27,7 +27,7 @@ def test_the_defaults_and_the_kinds_of_my_audience(merchant_a, factory_x, admin_
         "language": "en",
         "kinds": [],
     }
-    merchant_kinds = [k.key for k in catalogue.KINDS.values() if k.audience == catalogue.MERCHANT]
+    merchant_kinds = [k.key for k in catalogue.KINDS.values() if k.is_for(catalogue.MERCHANT)]
     assert [k["kind"] for k in body["kinds"]] == merchant_kinds
     confirmed = next(k for k in body["kinds"] if k["kind"] == "order.confirmed")
     assert confirmed == {

@@ -34,7 +34,7 @@ def mutable_kinds(audience: str) -> list[catalogue.Kind]:
     return [
         k
         for k in catalogue.KINDS.values()
-        if k.audience == audience and k.channels - ({catalogue.PUSH} if k.always_push else set())
+        if k.is_for(audience) and k.channels - ({catalogue.PUSH} if k.always_push else set())
     ]
 
 
