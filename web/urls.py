@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import dashboard, factory, merchant, notifications, pages, preferences, push, webhooks
+from web.views import contracts, dashboard, factory, merchant, notifications, pages, preferences, push, webhooks
 
 app_name = "web"
 
@@ -55,4 +55,6 @@ urlpatterns = [
     path("dashboard/factories/<int:factory_id>/verify/", dashboard.factory_verify_view, name="factory_verify"),
     # every signed-in user
     path("notifications/preferences/", preferences.notification_preferences, name="notification_preferences"),
+    # a confirmed share's purchase order (its merchant, its factory, admins)
+    path("purchase-orders/<int:allocation_id>.pdf", contracts.purchase_order_pdf_view, name="purchase_order_pdf"),
 ]
