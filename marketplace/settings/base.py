@@ -435,6 +435,6 @@ PO_DEPOSIT_PERCENT = env_str("PO_DEPOSIT_PERCENT", "30")
 PO_LATE_PENALTY_PERCENT_PER_DAY = env_str("PO_LATE_PENALTY_PERCENT_PER_DAY", "0.5")
 PO_LATE_PENALTY_CAP_PERCENT = env_str("PO_LATE_PENALTY_CAP_PERCENT", "10")
 # The PDF's fonts, by fontconfig family name: a CJK face from Debian (fonts-noto-cjk or fonts-wqy-microhei).
-PO_PDF_FONT_FAMILIES = env_list("PO_PDF_FONT_FAMILIES", ["Noto Sans CJK SC", "WenQuanYi Micro Hei"])
+PO_PDF_FONT_FAMILIES = env_list("PO_PDF_FONT_FAMILIES", ["WenQuanYi Micro Hei", "Noto Sans CJK SC"])
 # Rendered PDFs are cached by document number (a number never changes its content).
 PO_PDF_CACHE_SECONDS = env_int("PO_PDF_CACHE_SECONDS", 7 * 24 * 3600)

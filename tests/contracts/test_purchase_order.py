@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,7 +19,7 @@ from marketplace.errors import IllegalTransition
 from matching import services as matching
 from notifications.models import Notification
 from orders.events import ALLOCATION_STATUS_CHANGED
-from orders.models import Allocation, AllocationStatus
+from orders.models import Allocation
 from tests import model_factories as mf
 from tests.conftest import client_for
 from tests.outbox import run_outbox
@@ -57,7 +58,7 @@ def test_confirming_a_share_issues_its_purchase_order_with_the_agreed_terms(merc
     assert t["unit_price"] == f"{allocation.unit_price:.2f}" and t["currency"] == "CNY"
     total = allocation.unit_price * 200
     assert Decimal(t["total"]) == total
-    assert t["ship_by"] == allocation.ship_by.isoformat()
+    assert allocation.ship_by is not None and t["ship_by"] == allocation.ship_by.isoformat()
     assert t["due_date"] == allocation.order.due_date.isoformat()
     assert t["quality"] == {
         "standard": "ISO 2859-1",
@@ -146,7 +147,8 @@ def test_a_change_of_terms_issues_an_amendment_not_an_edit(merchant_a, factory_x
     assert purchase_order_amend(allocation=allocation, reason="nothing changed") is None
 
     # A later agreement (a counter-offer's price, a later ship-by date) changes the share's terms.
-    later = allocation.ship_by + (allocation.order.due_date - allocation.order.due_date)
+    assert allocation.ship_by is not None
+    later = allocation.ship_by + timedelta(days=2)
     Allocation.objects.filter(pk=allocation.pk).update(unit_price=Decimal("27.50"), ship_by=later)
     allocation.refresh_from_db()
     amendment = purchase_order_amend(allocation=allocation, reason="Price agreed at 27.50")
@@ -154,7 +156,7 @@ def test_a_change_of_terms_issues_an_amendment_not_an_edit(merchant_a, factory_x
     assert amendment is not None
     assert amendment.number == f"{original.number}-A1" and amendment.revision == 1
     assert amendment.amends == original and amendment.base_number == original.number
-    assert amendment.terms["unit_price"] == "27.50"
+    assert amendment.terms["unit_price"] == "27.50" and amendment.terms["ship_by"] == later.isoformat()
     assert Decimal(amendment.terms["total"]) == Decimal("27.50") * allocation.quantity
     assert PurchaseOrder.objects.get(pk=original.pk).terms == original.terms  # the original stands as issued
 
