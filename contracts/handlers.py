@@ -8,7 +8,7 @@ from contracts.services import purchase_order_amend
 from marketplace.errors import IllegalTransition
 from marketplace.outbox.models import DomainEvent
 from marketplace.outbox.registry import on
-from orders.events import ALLOCATION_STATUS_CHANGED
+from orders.events import ALLOCATION_STATUS_CHANGED, ALLOCATION_TERMS_CHANGED
 from orders.models import Allocation, AllocationStatus
 
 
@@ -30,3 +30,19 @@ def issue_purchase_order(event: DomainEvent) -> None:
         purchase_order_amend(allocation=allocation, reason="Terms changed when the share was confirmed again.")
     except IllegalTransition:
         return  # the world moved on (the share was cancelled before this ran): no deal, no document
+
+
+@on(ALLOCATION_TERMS_CHANGED, queue="default")
+def amend_purchase_order(event: DomainEvent) -> None:
+    """A confirmed share's terms changed (quantity kept after a re-route, a new price or date): amend its PO.
+
+    Idempotent: once the amendment states the new terms, a second run finds nothing changed.
+    """
+    allocation = Allocation.objects.filter(pk=event.subject_id).first()
+    if allocation is None:
+        return
+    reason = str(event.payload.get("message") or "Terms changed.")
+    try:
+        purchase_order_amend(allocation=allocation, reason=reason)
+    except IllegalTransition:
+        return

@@ -85,6 +85,12 @@ def purchase_order_amend(*, allocation: Allocation, reason: str) -> PurchaseOrde
     latest = _latest(locked)
     if latest is None:
         return purchase_order_issue(allocation=locked)
+    if locked.status not in COMMITTED_ALLOCATION_STATUSES:
+        raise IllegalTransition(
+            f"A share that is {locked.status} is no longer a deal to amend.",
+            code="share_not_confirmed",
+            field="allocation",
+        )
     terms = terms_for(locked)
     if terms == latest.terms:
         return None

@@ -82,7 +82,7 @@ def terms_for(allocation: Allocation) -> dict[str, Any]:
         "buyer": {
             "merchant_id": merchant.pk,
             "name": merchant.name,
-            "region": merchant.region.name if merchant.region_id else "",
+            "region": merchant.region.name if merchant.region is not None else "",
         },
         "supplier": {"factory_id": factory.pk, "name": factory.name, "region": factory.region.name},
         "style": {

@@ -18,8 +18,9 @@ from contracts.terms import allocation_breakdown
 from marketplace.errors import IllegalTransition
 from matching import services as matching
 from notifications.models import Notification
-from orders.events import ALLOCATION_STATUS_CHANGED
-from orders.models import Allocation
+from orders.events import ALLOCATION_STATUS_CHANGED, ALLOCATION_TERMS_CHANGED
+from orders.models import Allocation, Stage
+from orders.services import allocation_report_progress
 from tests import model_factories as mf
 from tests.conftest import client_for
 from tests.outbox import run_outbox
@@ -166,6 +167,32 @@ def test_a_change_of_terms_issues_an_amendment_not_an_edit(merchant_a, factory_x
     run_outbox(PURCHASE_ORDER_ISSUED)
     numbers = set(Notification.objects.filter(kind="purchase_order.issued").values_list("data__number", flat=True))
     assert numbers == {original.number, amendment.number, second.number}
+
+
+def test_a_share_that_keeps_part_of_its_quantity_after_a_reroute_gets_an_amendment(merchant_a, factory_x):
+    allocation = _confirmed(merchant_a, factory_x, quantity=200, sizes={"S": 80, "M": 120})
+    original = PurchaseOrder.objects.get(allocation=allocation)
+    allocation_report_progress(allocation_id=allocation.pk, factory=factory_x, stage=Stage.CUT, quantity=50)
+
+    matching.allocation_reroute_rest(allocation_id=allocation.pk, keep_quantity=50, reason="Running late.")
+    run_outbox(ALLOCATION_TERMS_CHANGED)
+    run_outbox(ALLOCATION_TERMS_CHANGED)  # a retried handler issues nothing more
+
+    (amendment,) = PurchaseOrder.objects.filter(allocation=allocation, revision__gt=0)
+    assert amendment.number == f"{original.number}-A1" and amendment.reason.startswith("Running late.")
+    assert amendment.terms["quantity"] == 50 and sum(amendment.terms["breakdown"][0]["sizes"].values()) == 50
+    assert Decimal(amendment.terms["total"]) == allocation.unit_price * 50
+    assert PurchaseOrder.objects.get(pk=original.pk).terms["quantity"] == 200
+
+
+def test_a_withdrawn_share_is_not_amended(merchant_a, factory_x):
+    allocation = _confirmed(merchant_a, factory_x)
+    allocation_report_progress(allocation_id=allocation.pk, factory=factory_x, stage=Stage.CUT, quantity=5)
+    matching.allocation_reroute_rest(allocation_id=allocation.pk, keep_quantity=0, reason="Gone elsewhere.")
+    Allocation.objects.filter(pk=allocation.pk).update(unit_price=Decimal("99.00"))
+    with pytest.raises(IllegalTransition):
+        purchase_order_amend(allocation=allocation, reason="too late")
+    assert PurchaseOrder.objects.filter(allocation=allocation).count() == 1
 
 
 def test_the_breakdown_reads_a_colour_grid_when_the_share_has_one(merchant_a, factory_x):
