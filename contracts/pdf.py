@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from redis.exceptions import RedisError
-from weasyprint import HTML
 
 from contracts.models import PurchaseOrder
 from contracts.wording import LABELS, chinese_name
@@ -58,6 +57,10 @@ def _context(document: PurchaseOrder) -> dict[str, Any]:
 
 
 def render_pdf(document: PurchaseOrder) -> bytes:
+    # Imported here: loading Pango through cffi takes seconds, and only this function needs it, so the
+    # web processes and workers do not pay for it at start-up or on their first request.
+    from weasyprint import HTML
+
     html = render_to_string("contracts/purchase_order.html", _context(document))
     return HTML(string=html).write_pdf()
 
