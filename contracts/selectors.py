@@ -44,6 +44,6 @@ def purchase_orders_for(*, user: User, allocation_id: int) -> list[PurchaseOrder
 
 def purchase_order_latest(*, user: User, allocation_id: int) -> PurchaseOrder | None:
     """The share's current revision for a page, or None (not the caller's, or none issued yet)."""
-    if not _readable_allocations(user).filter(pk=allocation_id).exists():
-        return None
-    return PurchaseOrder.objects.filter(allocation_id=allocation_id).order_by("-revision").first()
+    # One query: the scope is a subquery, so a page listing several shares pays one query per share.
+    readable = _readable_allocations(user).filter(pk=allocation_id).values("pk")
+    return PurchaseOrder.objects.filter(allocation_id__in=readable).order_by("-revision").first()
