@@ -21,7 +21,7 @@ from contracts.models import PurchaseOrder
 from contracts.wording import LABELS, chinese_name
 
 # Bump when the template changes, so cached documents are drawn again with it.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
 
 def _sizes(breakdown: list[dict[str, Any]]) -> list[str]:
