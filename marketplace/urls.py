@@ -14,6 +14,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("orders.urls")),
     path("", include("matching.urls")),
     path("", include("floor.urls")),
+    path("", include("contracts.urls")),
     path("", include("notifications.urls")),
     path("", include("webhooks.urls")),
     path("", include("attachments.urls")),

@@ -235,6 +235,19 @@ KINDS: dict[str, Kind] = _kinds(
         channels=frozenset({EMAIL}),
         label=_("Webhook endpoint disabled"),
     ),
+    # --- both parties to a confirmed share (contracts) -------------------------------------------
+    # Told to the order's merchant and to the share's factory; listed with the merchant's kinds.
+    Kind(
+        "purchase_order.issued",
+        MERCHANT,
+        _("Purchase order %(number)s: %(title)s"),
+        _(
+            "%(quantity)s pieces of order #%(order_id)s at %(unit_price)s %(currency)s (total %(total)s), "
+            "ship by %(ship_by)s, between %(buyer)s and %(supplier)s. The PDF is on the order's page."
+        ),
+        channels=frozenset({EMAIL}),
+        label=_("Purchase order issued"),
+    ),
     # --- platform admins -------------------------------------------------------------------------
     Kind(
         "factory.awaiting_verification",

@@ -11,6 +11,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from contracts.models import PurchaseOrder
 from matching.services import order_feasibility
 from orders.models import (
     COMMITTED_ALLOCATION_STATUSES,
@@ -119,3 +120,21 @@ def calendar_url() -> str:
 
 def dashboard_url() -> str:
     return reverse("web:dashboard")
+
+
+def purchase_order_facts(document: PurchaseOrder) -> dict[str, Any]:
+    terms = document.terms
+    return {
+        "number": document.number,
+        "revision": document.revision,
+        "allocation_id": document.allocation_id,
+        "order_id": document.order_id,
+        "title": terms["style"]["title"],
+        "quantity": terms["quantity"],
+        "unit_price": terms["unit_price"],
+        "currency": terms["currency"],
+        "total": terms["total"],
+        "ship_by": terms["ship_by"] or "",
+        "buyer": terms["buyer"]["name"],
+        "supplier": terms["supplier"]["name"],
+    }

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from contracts.events import PURCHASE_ORDER_ISSUED
+from contracts.models import PurchaseOrder
 from factories.events import FACTORY_PAUSED, FACTORY_REGISTERED, FACTORY_VERIFIED
 from factories.models import Factory, FactoryStatus
 from floor.events import DEADLINE_RISK_OPENED, DEADLINE_RISK_RESOLVED, LIVE_CAPACITY_APPLIED
@@ -248,3 +250,30 @@ def deadline_risk(event: DomainEvent) -> None:
         url=facts.order_url(order),
         subject=("order", order.pk),
     )
+
+
+@on(PURCHASE_ORDER_ISSUED, queue=QUEUE)
+def purchase_order_issued(event: DomainEvent) -> None:
+    """Both parties hear of a new purchase order or amendment, each with a link to its own page."""
+    document = (
+        PurchaseOrder.objects.select_related("allocation__factory__owner", "order__merchant__owner")
+        .filter(pk=event.subject_id)
+        .first()
+    )
+    if document is None:
+        return
+    allocation, order = document.allocation, document.order
+    data = facts.purchase_order_facts(document)
+    with transaction.atomic():
+        for recipient, url in (
+            (order.merchant.owner, facts.order_url(order)),
+            (allocation.factory.owner, facts.job_url(allocation)),
+        ):
+            notify(
+                kind="purchase_order.issued",
+                recipients=[recipient],
+                key=f"purchase_order.issued:{document.pk}",
+                data=data,
+                url=url,
+                subject=("allocation", allocation.pk),
+            )

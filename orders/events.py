@@ -10,3 +10,6 @@ ORDER_POSTED = "order.posted"
 ORDER_STATUS_CHANGED = "order.status_changed"
 # subject: the allocation; payload: {"order_id", "factory_id", "from", "to", "message"}
 ALLOCATION_STATUS_CHANGED = "allocation.status_changed"
+# A committed share's agreed terms changed without a status change (e.g. it kept part of its quantity
+# after a re-route). subject: the allocation; payload: {"order_id", "factory_id", "changed": [field names], "message"}
+ALLOCATION_TERMS_CHANGED = "allocation.terms_changed"

@@ -3,7 +3,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import conversation, dashboard, factory, merchant, notifications, pages, preferences, push, webhooks
+from web.views import (
+    contracts,
+    conversation,
+    dashboard,
+    factory,
+    merchant,
+    notifications,
+    pages,
+    preferences,
+    push,
+    webhooks,
+)
 
 app_name = "web"
 
@@ -58,4 +69,6 @@ urlpatterns = [
     # an order's files and message threads (the merchant's order page, the factory's phone pages)
     path("orders/<int:order_id>/files/", conversation.order_file_upload, name="order_file_upload"),
     path("threads/<int:allocation_id>/", conversation.thread_post, name="thread_post"),
+    # a confirmed share's purchase order (its merchant, its factory, admins)
+    path("purchase-orders/<int:allocation_id>.pdf", contracts.purchase_order_pdf_view, name="purchase_order_pdf"),
 ]

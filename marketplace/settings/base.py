@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "orders",
     "matching",
     "floor",
+    "contracts",
     "notifications",
     "webhooks",
     "attachments",
@@ -464,3 +465,18 @@ STORAGES = {
 # Messages: how many a thread answers at once (older ones with ?before=<id>), and the longest text.
 MESSAGES_PAGE_SIZE = env_int("MESSAGES_PAGE_SIZE", 100)
 MESSAGES_MAX_CHARS = env_int("MESSAGES_MAX_CHARS", 4000)
+# Purchase orders (contracts): the terms every PO states until an order sets its own. Decimal strings.
+# QC: ISO 2859-1 final inspection, General Inspection Level II, AQL critical 0 / major 2.5 / minor 4.0.
+PO_INSPECTION_LEVEL = env_str("PO_INSPECTION_LEVEL", "II")
+PO_AQL_CRITICAL = env_str("PO_AQL_CRITICAL", "0")
+PO_AQL_MAJOR = env_str("PO_AQL_MAJOR", "2.5")
+PO_AQL_MINOR = env_str("PO_AQL_MINOR", "4.0")
+# Payment: a deposit on issue, the balance at shipment, released to the factory on the merchant's receipt.
+PO_DEPOSIT_PERCENT = env_str("PO_DEPOSIT_PERCENT", "30")
+# Late delivery: a share of the PO's value per day shipped after ship-by, up to a cap.
+PO_LATE_PENALTY_PERCENT_PER_DAY = env_str("PO_LATE_PENALTY_PERCENT_PER_DAY", "0.5")
+PO_LATE_PENALTY_CAP_PERCENT = env_str("PO_LATE_PENALTY_CAP_PERCENT", "10")
+# The PDF's fonts, by fontconfig family name: a CJK face from Debian (fonts-noto-cjk or fonts-wqy-microhei).
+PO_PDF_FONT_FAMILIES = env_list("PO_PDF_FONT_FAMILIES", ["WenQuanYi Micro Hei", "Noto Sans CJK SC"])
+# Rendered PDFs are cached by document number (a number never changes its content).
+PO_PDF_CACHE_SECONDS = env_int("PO_PDF_CACHE_SECONDS", 7 * 24 * 3600)

@@ -18,7 +18,7 @@ from factories.services import factory_record_delivery
 from marketplace.accounts.models import User
 from marketplace.errors import IllegalTransition
 from marketplace.outbox.services import event_record
-from orders.events import ALLOCATION_STATUS_CHANGED, ORDER_STATUS_CHANGED
+from orders.events import ALLOCATION_STATUS_CHANGED, ALLOCATION_TERMS_CHANGED, ORDER_STATUS_CHANGED
 from orders.models import (
     COMMITTED_ALLOCATION_STATUSES,
     Allocation,
@@ -224,6 +224,17 @@ def allocation_shrink(
         message=f"{reason} {allocation.factory.name} keeps {keep_quantity} pieces; {moved} go elsewhere.",
         data={"kept": keep_quantity, "moved": moved, "released_minutes": released_minutes},
     )  # fmt: skip
+    event_record(
+        kind=ALLOCATION_TERMS_CHANGED,
+        subject_type="allocation",
+        subject_id=allocation.pk,
+        payload={
+            "order_id": allocation.order_id,
+            "factory_id": allocation.factory_id,
+            "changed": ["quantity", "sizes"],
+            "message": f"{reason} {keep_quantity} pieces kept, {moved} moved to another factory.",
+        },
+    )
     return allocation
 
 

@@ -50,6 +50,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from attachments.services import attachment_upload
+from contracts.services import purchase_order_issue
 from factories.models import Factory
 from floor import services as floor_services
 from floor.models import DeviceKey
@@ -132,6 +133,16 @@ def factory_x_allocation() -> dict[str, Expect]:
     """/allocations/{X's}/..., /offers/{X's}/...: factory X; Y finds nothing; merchants and admins are
     the wrong role (403)."""
     return cells(merchant_a=403, merchant_b=403, factory_x=OK, factory_y=404, admin=403)
+
+
+def share_parties() -> dict[str, Expect]:
+    """/allocations/{X's share of A's order}/purchase-order...: both parties and admins; B and Y find nothing."""
+    return cells(merchant_a=OK, merchant_b=404, factory_x=OK, factory_y=404, admin=OK)
+
+
+def nobody() -> dict[str, Expect]:
+    """Nothing there for anyone (e.g. the purchase order of a share not yet confirmed)."""
+    return cells(merchant_a=404, merchant_b=404, factory_x=404, factory_y=404, admin=404)
 
 
 def floor_collection() -> dict[str, Expect]:
@@ -225,6 +236,8 @@ def build_world() -> World:
     confirmed = a_order()
     allocation_confirmed = _offer_of(confirmed, x)
     matching_services.offer_accept(allocation_id=allocation_confirmed.pk, factory=x)
+    # Its purchase order, as the outbox's handler would issue it after the commit.
+    purchase_order_issue(allocation=Allocation.objects.get(pk=allocation_confirmed.pk))
 
     production = a_order()
     allocation_production = _offer_of(production, x)
@@ -407,8 +420,8 @@ def world(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any) 
 # --- snapshots -----------------------------------------------------------------------------------
 
 SNAPSHOT_APPS = (
-    "accounts", "authtoken", "factories", "orders", "matching", "floor", "notifications", "webhooks", "attachments",
-    "messaging",
+    "accounts", "authtoken", "factories", "orders", "matching", "floor", "contracts", "notifications", "webhooks",
+    "attachments", "messaging",
 )  # fmt: skip
 # Touched by merely authenticating, not by the operation.
 VOLATILE = {DeviceKey: {"last_used_at"}, User: {"last_login"}}
@@ -616,6 +629,15 @@ ROWS: list[Row] = [
         {"allocation_id": "allocation_production"}, body=lambda w: {"stage": "cut", "quantity": 5}),
     Row("POST", f"{API}/allocations/{{allocation_id}}/ship/", factory_x_allocation(),
         {"allocation_id": "allocation_confirmed"}, body=lambda w: {"carrier": "SF", "tracking": "M1"}),
+    # a confirmed share's purchase order: both parties and admins; an offer has none yet (404 for all)
+    Row("GET", f"{API}/allocations/{{allocation_id}}/purchase-order/", share_parties(),
+        {"allocation_id": "allocation_confirmed"}),
+    Row("GET", f"{API}/allocations/{{allocation_id}}/purchase-order.pdf", share_parties(),
+        {"allocation_id": "allocation_confirmed"}),
+    Row("GET", f"{API}/allocations/{{allocation_id}}/purchase-order/", nobody(),
+        {"allocation_id": "allocation_offered"}, variant="not issued yet"),
+    Row("GET", f"{API}/allocations/{{allocation_id}}/purchase-order.pdf", nobody(),
+        {"allocation_id": "allocation_offered"}, variant="not issued yet"),
     Row("GET", f"{API}/offers/", cells(merchant_a=403, merchant_b=403, factory_x=OK, factory_y=OK, admin=403)),
     Row("GET", f"{API}/offers/{{allocation_id}}/", factory_x_allocation(), {"allocation_id": "allocation_offered"}),
     Row("POST", f"{API}/offers/{{allocation_id}}/accept/", factory_x_allocation(),

@@ -380,6 +380,8 @@ def test_a_worker_mails_the_merchant_once_and_a_mail_decided_while_the_server_is
             assert len(_mails(server, to=email, kind="order.confirmed")) == 1
             waiting.refresh_from_db()
             assert waiting.status == DeliveryStatus.SENT and waiting.attempts >= 2
-            assert Delivery.objects.filter(channel="email", status="sent", target=email).count() == 2
+            # The purchase order issued on the accept is mailed too, once.
+            assert len(_mails(server, to=email, kind="purchase_order.issued")) == 1
+            assert Delivery.objects.filter(channel="email", status="sent", target=email).count() == 3
     finally:
         server.stop()

@@ -58,14 +58,16 @@ def test_an_order_s_whole_life_tells_the_merchant_and_the_factory_each_step(merc
         "order.created",
         "order.offered",
         "order.confirmed",
+        "purchase_order.issued",
         "order.in_production",
         "order.shipped",
         "order.delivered",
     ]
     shipped = last(merchant_a.owner, "order.shipped")
     assert "SF Express SF123456" in catalogue.render(shipped.kind, shipped.data, language="en")[1]
-    # The factory heard only of its offer: its own accept, progress and shipment tell it nothing.
-    assert kinds_for(factory_x.owner) == ["factory.verified", "offer.received"]
+    # The factory heard of its offer and of the purchase order its accept issued; its progress and
+    # shipment tell it nothing.
+    assert kinds_for(factory_x.owner) == ["factory.verified", "offer.received", "purchase_order.issued"]
 
 
 def test_a_decline_tells_the_merchant_and_the_next_factory_gets_the_offer(merchant_a, factory_x, factory_y):
