@@ -107,14 +107,14 @@ def order_input_validate(data: OrderInput) -> None:
     today = timezone.localdate()
     if data.quantity < 1 or data.quantity > MAX_QUANTITY:
         raise ValidationFailed(f"Quantity must be between 1 and {MAX_QUANTITY}.", field="quantity", code="out_of_range")
-    if data.sizes and sum(data.sizes.values()) != data.quantity:
+    if data.breakdown:
+        _grid_validate(data)
+    elif data.sizes and sum(data.sizes.values()) != data.quantity:
         raise ValidationFailed(
             f"Sizes add up to {sum(data.sizes.values())}, not the quantity {data.quantity}.",
             field="sizes",
             code="sizes_mismatch",
         )
-    if data.breakdown:
-        _grid_validate(data)
     if data.due_date <= today:
         raise ValidationFailed("Due date must be in the future.", field="due_date", code="past_date")
     if data.due_date > today + timedelta(days=MAX_DUE_DAYS):
