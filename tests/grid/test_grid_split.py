@@ -7,6 +7,7 @@ real database splitting a two-colour order over two factories.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -36,7 +37,7 @@ def grid_and_quantities(draw: st.DrawFn) -> tuple[list[dict], list[int]]:
     total = grid_total(grid)
     cuts = sorted(draw(st.lists(st.integers(min_value=1, max_value=max(1, total - 1)), max_size=3, unique=True)))
     bounds = [0, *[c for c in cuts if 0 < c < total], total]
-    return grid, [b - a for a, b in zip(bounds, bounds[1:], strict=False)]
+    return grid, [b - a for a, b in pairwise(bounds)]
 
 
 def cells(grid: list[dict]) -> Counter:
