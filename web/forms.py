@@ -75,8 +75,9 @@ class OrderForm(forms.Form):
         rows = _row_count(self.data.get("colour_rows") if self.is_bound else None) + (1 if add_colour else 0)
         self.rows = min(rows, MAX_COLOURS)
         if self.is_bound:
-            self.data = self.data.copy()  # type: ignore[assignment]
-            self.data["colour_rows"] = str(self.rows)
+            data = self.data.copy()  # type: ignore[attr-defined]
+            data["colour_rows"] = str(self.rows)
+            self.data = data
         else:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
             self.initial["colour_rows"] = self.rows
