@@ -271,3 +271,20 @@ def test_a_repeat_copies_the_grid_scaled_to_the_new_quantity(merchant_a, factory
         format="json",
     )
     assert bad.status_code == 400 and "breakdown" in bad.json()["errors"]
+
+
+def test_a_qc_inspection_may_name_the_lot_colour(merchant_a, factory_x):
+    allocation = accepted_share(merchant_a, factory_x)
+    fc = client_for(factory_x.owner)
+    fc.post(f"/api/v1/allocations/{allocation.pk}/progress/", {"stage": "cut", "quantity": 10}, format="json")
+    url = f"/api/v1/floor/allocations/{allocation.pk}/qc/"
+
+    black = fc.post(url, {"lot_size": 100, "colour": "black", "defects": {"stain": 1}}, format="json")
+    unknown = fc.post(url, {"lot_size": 50, "colour": "red"}, format="json")
+    too_big = fc.post(url, {"lot_size": 101, "colour": "white"}, format="json")
+
+    assert black.status_code == 201, black.content
+    assert black.json()["colour"] == "black" and black.json()["result"] == "pass"
+    assert unknown.status_code == 400 and unknown.json()["error_codes"] == {"colour": ["unknown_colour"]}
+    assert too_big.status_code == 400 and too_big.json()["error_codes"] == {"lot_size": ["out_of_range"]}
+    assert allocation.qc_inspections.count() == 1
