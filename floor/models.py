@@ -317,6 +317,8 @@ class QcInspection(models.Model):
     allocation = models.ForeignKey("orders.Allocation", on_delete=models.PROTECT, related_name="qc_inspections")
     line = models.ForeignKey(Line, on_delete=models.SET_NULL, null=True, blank=True, related_name="qc_inspections")
     lot_size = models.PositiveIntegerField()
+    # The lot's colour, when the factory inspects a colour's lot on its own ("" for the share as a whole).
+    colour = models.CharField(max_length=40, blank=True)
     sample_size = models.PositiveIntegerField()
     accept_number = models.PositiveIntegerField()
     defects_found = models.PositiveIntegerField()

@@ -149,6 +149,9 @@ class DeadlineRiskSerializer(serializers.ModelSerializer):
 
 class QcInspectionInputSerializer(serializers.Serializer):
     lot_size = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    colour = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="", help_text="The lot's colour (one of the share's)."
+    )
     defects = serializers.DictField(child=serializers.IntegerField(min_value=0), default=dict)
     line = serializers.CharField(max_length=20, required=False, allow_null=True)
 
@@ -162,6 +165,7 @@ class QcInspectionOutputSerializer(serializers.ModelSerializer):
             "id",
             "allocation",
             "lot_size",
+            "colour",
             "sample_size",
             "accept_number",
             "defects_found",

@@ -181,6 +181,7 @@ class OrderFeasibilityApi(ApiView):
                 target_unit_price=data.get("target_unit_price") or Decimal("1"),
                 processes=tuple(data["processes"]),
                 sizes=sizes,
+                breakdown=list(data.get("breakdown") or []),
             )
         )
         result = services.order_feasibility(

@@ -113,6 +113,7 @@ class FeasibilityInputSerializer(OrderCreateInputSerializer):
 
     title = serializers.CharField(max_length=200, required=False, default="")
     sizes = SizesField(required=False, default=dict)
+    grid_required = False
     target_unit_price = serializers.DecimalField(
         max_digits=7, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("99999.99"), required=False
     )

@@ -36,6 +36,7 @@ from orders.serializers import (
     OrderDetailOutputSerializer,
     OrderListFilterSerializer,
     OrderOutputSerializer,
+    OrderReceiveInputSerializer,
     OrderRepeatInputSerializer,
     ProgressInputSerializer,
     ProgressReportOutputSerializer,
@@ -173,13 +174,17 @@ class OrderReceiveApi(ApiView):
 
     @extend_schema(
         operation_id="orders_receive",
-        request=None,
-        responses={200: OrderDetailOutputSerializer, **errors(403, 404, 409)},
+        request=OrderReceiveInputSerializer,
+        responses={200: OrderDetailOutputSerializer, **errors(400, 403, 404, 409)},
     )
     def post(self, request: Request, order_id: int) -> Response:
         """Confirm the goods arrived (only once every share has shipped)."""
         order = selectors.order_get(user=request_user(request), order_id=order_id)
-        services.order_receive(order_id=order.pk, actor=request_user(request))
+        payload = OrderReceiveInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.order_receive(
+            order_id=order.pk, actor=request_user(request), colours=payload.validated_data.get("colours")
+        )
         return detail_response(request, order.pk)
 
 
@@ -205,6 +210,7 @@ class OrderRepeatApi(ApiView):
             quantity=data["quantity"],
             due_date=data["due_date"],
             sizes=data.get("sizes"),
+            breakdown=data.get("breakdown"),
             actor=request_user(request),
             idempotency_key=key,
         )

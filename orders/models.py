@@ -79,6 +79,11 @@ class Order(models.Model):
     fabric = models.ForeignKey("factories.Fabric", on_delete=models.PROTECT)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     sizes = models.JSONField(default=dict, help_text="Size breakdown, e.g. {'S': 30, 'M': 50}; sums to quantity.")
+    # The colour x size grid, [{"colour": "black", "sizes": {"S": 40}}, ...]; `sizes` is its size totals.
+    # A size-only order is one row with colour "" (orders.sizes.NO_COLOUR).
+    breakdown = models.JSONField(default=list, blank=True, help_text="Colour x size grid; sums to quantity.")
+    # Pieces received per colour, when the merchant counted them at receipt ({} if not).
+    received_colours = models.JSONField(default=dict, blank=True)
     due_date = models.DateField(help_text="Date the goods must reach the merchant.")
     target_unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, default="CNY")
@@ -132,6 +137,8 @@ class Allocation(models.Model):
     offer_group = models.PositiveSmallIntegerField(null=True, blank=True)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     sizes = models.JSONField(default=dict)
+    # This share's part of the order's colour x size grid (orders.sizes.grid_split keeps colours whole).
+    breakdown = models.JSONField(default=list, blank=True)
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     reserved_minutes = models.PositiveIntegerField(default=0)
     start_date = models.DateField(null=True, blank=True)
@@ -146,6 +153,8 @@ class Allocation(models.Model):
     tracking = models.CharField(max_length=100, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Pieces shipped per colour, when the factory counted them ({} if not).
+    shipped_colours = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -170,6 +179,8 @@ class ProgressReport(models.Model):
     stage = models.CharField(max_length=8, choices=Stage.choices)
     quantity = models.PositiveIntegerField()
     defects = models.PositiveIntegerField(default=0)
+    # One of the share's colours when the factory counts per colour; "" when it does not say.
+    colour = models.CharField(max_length=40, blank=True)
     note = models.CharField(max_length=500, blank=True)
     reported_at = models.DateTimeField(auto_now_add=True)
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
@@ -213,6 +224,29 @@ class StageTotal(models.Model):
     @property
     def defects(self) -> int:
         return max(self.reported_defects, self.scanned_defects)
+
+
+class ColourStageTotal(models.Model):
+    """Pieces and defects of one colour through one stage, from the phone reports that named the colour.
+
+    The stage's StageTotal stays the truth for the whole share (scans carry no colour); these rows say
+    how it splits by colour, when the factory counts that way.
+    """
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="colour_totals")
+    stage = models.CharField(max_length=8, choices=Stage.choices)
+    colour = models.CharField(max_length=40)
+    pieces = models.PositiveIntegerField(default=0)
+    defects = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["allocation_id", "colour", "stage"]
+        constraints = [
+            models.UniqueConstraint(fields=["allocation", "stage", "colour"], name="colour_stage_total_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.colour} {self.stage}: {self.pieces} on allocation {self.allocation_id}"
 
 
 class OrderEvent(models.Model):

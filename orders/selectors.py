@@ -9,13 +9,23 @@ of queries does not grow with the number of rows.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
 from factories.models import Factory
 from marketplace.accounts.models import Role, User
 from marketplace.errors import NotFound
-from orders.models import COMMITTED_ALLOCATION_STATUSES, Allocation, Order, OrderEvent, Stage, StageTotal
+from orders.models import (
+    COMMITTED_ALLOCATION_STATUSES,
+    Allocation,
+    ColourStageTotal,
+    Order,
+    OrderEvent,
+    Stage,
+    StageTotal,
+)
+from orders.sizes import grid_colour_totals, grid_of
 
 
 def _orders_visible_to(user: User) -> QuerySet[Order]:
@@ -39,7 +49,7 @@ def order_list(*, user: User, status: str | None = None, q: str | None = None) -
 
 def order_get(*, user: User, order_id: int) -> Order:
     """One of the caller's orders with its allocations (factory, progress) and events, or NotFound."""
-    allocations = Allocation.objects.select_related("factory").prefetch_related("stage_totals")
+    allocations = Allocation.objects.select_related("factory").prefetch_related("stage_totals", "colour_totals")
     order = (
         _orders_visible_to(user)
         .select_related("merchant")
@@ -64,6 +74,44 @@ def progress_totals(totals: Iterable[StageTotal]) -> dict[str, dict[str, int]]:
     return {t.stage: {"quantity": t.pieces, "defects": t.defects} for t in rows}
 
 
+def colour_progress_totals(totals: Iterable[ColourStageTotal]) -> dict[str, dict[str, dict[str, int]]]:
+    """{colour: {stage: {quantity, defects}}} from the reports that named a colour, stages in production order."""
+    order = {stage: i for i, stage in enumerate(Stage.values)}
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for t in sorted(totals, key=lambda t: (t.colour, order.get(t.stage, len(order)))):
+        out.setdefault(t.colour, {})[t.stage] = {"quantity": t.pieces, "defects": t.defects}
+    return out
+
+
+def order_colour_totals(order: Order) -> list[dict[str, Any]]:
+    """Per colour of the order's grid: pieces ordered, through each stage, shipped and received (None when
+    nobody counted that colour). Walks the allocations and their colour totals as prefetched by `order_get`."""
+    ordered = grid_colour_totals(grid_of(order.breakdown, order.sizes))
+    stages: dict[str, dict[str, dict[str, int]]] = {}
+    shipped: dict[str, int] = {}
+    for allocation in order.allocations.all():
+        if allocation.status not in COMMITTED_ALLOCATION_STATUSES:
+            continue
+        for t in allocation.colour_totals.all():
+            cell = stages.setdefault(t.colour, {}).setdefault(t.stage, {"quantity": 0, "defects": 0})
+            cell["quantity"] += t.pieces
+            cell["defects"] += t.defects
+        for colour, qty in (allocation.shipped_colours or {}).items():
+            shipped[colour] = shipped.get(colour, 0) + int(qty)
+    stage_order = {stage: i for i, stage in enumerate(Stage.values)}
+    received = order.received_colours or {}
+    return [
+        {
+            "colour": colour,
+            "ordered": qty,
+            "stages": dict(sorted(stages.get(colour, {}).items(), key=lambda kv: stage_order.get(kv[0], 99))),
+            "shipped": shipped.get(colour),
+            "received": received.get(colour),
+        }
+        for colour, qty in ordered.items()
+    ]
+
+
 # --- the factory's side ------------------------------------------------------------------------
 
 
@@ -85,7 +133,9 @@ def offer_list(*, factory: Factory, status: str | None = None) -> QuerySet[Alloc
 
 def offer_get(*, factory: Factory, allocation_id: int) -> Allocation:
     """One of the factory's allocations, or NotFound (another factory's offer looks like no offer)."""
-    allocation = _allocations_of(factory).prefetch_related("stage_totals").filter(pk=allocation_id).first()
+    allocation = (
+        _allocations_of(factory).prefetch_related("stage_totals", "colour_totals").filter(pk=allocation_id).first()
+    )
     if allocation is None:
         raise NotFound("Offer not found.")
     return allocation
@@ -93,7 +143,11 @@ def offer_get(*, factory: Factory, allocation_id: int) -> Allocation:
 
 def job_list(*, factory: Factory, status: str | None = None) -> QuerySet[Allocation]:
     """The factory's committed work (accepted, in production, shipped, delivered), soonest ship date first."""
-    qs = _allocations_of(factory).prefetch_related("stage_totals").filter(status__in=COMMITTED_ALLOCATION_STATUSES)
+    qs = (
+        _allocations_of(factory)
+        .prefetch_related("stage_totals", "colour_totals")
+        .filter(status__in=COMMITTED_ALLOCATION_STATUSES)
+    )
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("ship_by", "id")

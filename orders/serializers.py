@@ -15,8 +15,9 @@ from rest_framework import serializers
 
 from factories.models import Category, Fabric, Process
 from orders.models import Allocation, AllocationStatus, Order, OrderEvent, OrderStatus, Stage
-from orders.selectors import progress_totals
+from orders.selectors import colour_progress_totals, order_colour_totals, progress_totals
 from orders.services import MAX_QUANTITY, OrderInput
+from orders.sizes import MAX_COLOUR_NAME, Grid, GridInvalid, grid_of, grid_parse, grid_size_totals
 from orders.state import allocation_actions, order_actions
 
 MAX_SIZES = 30
@@ -68,6 +69,45 @@ class SizesField(serializers.DictField):
         return cleaned
 
 
+class GridRowSerializer(serializers.Serializer):
+    """One colour's row of the grid (documentation of the shape; `grid_parse` checks it)."""
+
+    colour = serializers.CharField(max_length=MAX_COLOUR_NAME, help_text='"" for a size-only order.')
+    sizes = serializers.DictField(child=serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY))
+
+
+@extend_schema_field(GridRowSerializer(many=True))
+class GridField(serializers.JSONField):
+    """The colour x size grid as posted; its cells are checked by `orders.sizes.grid_parse` so an error
+    names the cell (`breakdown[1].sizes.M`), not just the field."""
+
+
+def grid_validated(attrs: dict[str, Any], *, field: str = "breakdown") -> Grid | None:
+    """Parse `attrs[field]` in place; a bad cell is a 400 whose key is the cell's path."""
+    if attrs.get(field) is None:
+        return None
+    try:
+        grid = grid_parse(attrs[field], name=field)
+    except GridInvalid as exc:
+        raise serializers.ValidationError({exc.path: [serializers.ErrorDetail(exc.message, code=exc.code)]}) from exc
+    attrs[field] = grid
+    return grid
+
+
+class ColourCountsField(serializers.DictField):
+    """{colour: pieces}, each a non-negative whole number."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("child", StrictIntegerField(min_value=0, max_value=MAX_QUANTITY))
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> dict[str, int]:
+        if isinstance(data, dict) and len(data) > MAX_SIZES:
+            raise serializers.ValidationError(f"At most {MAX_SIZES} colours.", code="too_many_colours")
+        return {str(k).strip(): v for k, v in super().to_internal_value(data).items()}
+
+
 class OrderCreateInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
@@ -77,7 +117,15 @@ class OrderCreateInputSerializer(serializers.Serializer):
     fabric = serializers.SlugRelatedField(slug_field="code", queryset=Fabric.objects.all())
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
     sizes = SizesField(
-        allow_empty=False, help_text="Size breakdown, e.g. {'S': 30, 'M': 50}; must sum to the quantity."
+        allow_empty=False,
+        required=False,
+        help_text="Size breakdown, e.g. {'S': 30, 'M': 50}; must sum to the quantity. Give it or `breakdown`.",
+    )
+    breakdown = GridField(
+        required=False,
+        help_text='Colour x size grid, e.g. [{"colour": "black", "sizes": {"S": 40, "M": 60}}]: colours unique and '
+        "named, cells whole numbers from 0, at least one above 0, summing to the quantity. A size-only order is "
+        'stored as one row with colour "".',
     )
     due_date = serializers.DateField(help_text="Date the goods must reach you (within 365 days).")
     target_unit_price = serializers.DecimalField(
@@ -107,6 +155,19 @@ class OrderCreateInputSerializer(serializers.Serializer):
     def validate_processes(self, value: list[Process]) -> list[Process]:
         return list({p.pk: p for p in value}.values())
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        grid = grid_validated(attrs)
+        if grid is not None and not attrs.get("sizes"):
+            attrs["sizes"] = grid_size_totals(grid)
+        if grid is None and not attrs.get("sizes") and self.grid_required:
+            raise serializers.ValidationError(
+                {"sizes": [serializers.ErrorDetail("Give sizes or a colour x size breakdown.", code="required")]}
+            )
+        return attrs
+
+    # An order to post needs its sizes (or grid); a dry run (matching's feasibility) may leave both out.
+    grid_required = True
+
     def to_order_input(self) -> OrderInput:
         data = self.validated_data
         return OrderInput(
@@ -118,6 +179,7 @@ class OrderCreateInputSerializer(serializers.Serializer):
             target_unit_price=data["target_unit_price"],
             processes=tuple(data["processes"]),
             sizes=dict(data["sizes"]),
+            breakdown=list(data.get("breakdown") or []),
             sam_override=data.get("sam_override"),
             material_lead_days=data.get("material_lead_days"),
         )
@@ -128,6 +190,10 @@ class OrderListFilterSerializer(serializers.Serializer):
     q = serializers.CharField(required=False, max_length=100, help_text="Search in titles.")
 
 
+class OrderReceiveInputSerializer(serializers.Serializer):
+    colours = ColourCountsField(help_text="Optional: pieces received per colour, e.g. {'black': 60}.")
+
+
 class OrderCancelInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
@@ -136,18 +202,37 @@ class OrderRepeatInputSerializer(serializers.Serializer):
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
     due_date = serializers.DateField()
     sizes = SizesField(required=False, help_text="Defaults to the original size curve scaled to the quantity.")
+    breakdown = GridField(
+        required=False, help_text="Colour x size grid; defaults to the original grid scaled to the quantity."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        grid_validated(attrs)
+        if attrs.get("breakdown") and attrs.get("sizes"):
+            raise serializers.ValidationError(
+                {"sizes": [serializers.ErrorDetail("Give sizes or a breakdown, not both.", code="ambiguous")]}
+            )
+        return attrs
 
 
 class ProgressInputSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=Stage.choices)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
     defects = StrictIntegerField(min_value=0, max_value=MAX_QUANTITY, required=False, default=0)
+    colour = serializers.CharField(
+        max_length=MAX_COLOUR_NAME,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="One of the share's colours, to count the pieces for it; leave out to count the share as a whole.",
+    )
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class ShipInputSerializer(serializers.Serializer):
     carrier = serializers.CharField(max_length=100)
     tracking = serializers.CharField(max_length=100)
+    colours = ColourCountsField(help_text="Optional: pieces shipped per colour, e.g. {'black': 60}.")
 
 
 class JobListFilterSerializer(serializers.Serializer):
@@ -186,8 +271,35 @@ class ProgressTotalsField(serializers.Field):
         return progress_totals(allocation.stage_totals.all())
 
 
+@extend_schema_field(GridRowSerializer(many=True))
+class GridOutputField(serializers.Field):
+    """An order's or a share's colour x size grid (rows made before grids show their sizes as one colour "")."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["source"] = "*"
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, obj: Order | Allocation) -> Grid:
+        return grid_of(obj.breakdown, obj.sizes)
+
+
+@extend_schema_field(serializers.DictField(child=serializers.DictField(child=StageTotalSerializer())))
+class ColourProgressField(serializers.Field):
+    """{colour: {stage: {quantity, defects}}} from the reports that named a colour (prefetched)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["source"] = "*"
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, allocation: Allocation) -> dict[str, dict[str, dict[str, int]]]:
+        return colour_progress_totals(allocation.colour_totals.all())
+
+
 class OrderOutputSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category_id")
+    breakdown = GridOutputField()
     fabric = serializers.CharField(source="fabric_id")
     processes = serializers.SerializerMethodField()
     repeat_of = serializers.IntegerField(source="repeat_of_id", allow_null=True)
@@ -203,6 +315,7 @@ class OrderOutputSerializer(serializers.ModelSerializer):
             "fabric",
             "quantity",
             "sizes",
+            "breakdown",
             "due_date",
             "target_unit_price",
             "currency",
@@ -228,7 +341,9 @@ class OrderAllocationOutputSerializer(serializers.ModelSerializer):
     """An allocation as the order's merchant sees it: who makes how many, when, and how far along."""
 
     factory_name = serializers.CharField(source="factory.name")
+    breakdown = GridOutputField()
     progress = ProgressTotalsField()
+    colour_progress = ColourProgressField()
 
     class Meta:
         model = Allocation
@@ -239,6 +354,7 @@ class OrderAllocationOutputSerializer(serializers.ModelSerializer):
             "factory_name",
             "quantity",
             "sizes",
+            "breakdown",
             "status",
             "unit_price",
             "start_date",
@@ -248,8 +364,10 @@ class OrderAllocationOutputSerializer(serializers.ModelSerializer):
             "expires_at",
             "responded_at",
             "progress",
+            "colour_progress",
             "carrier",
             "tracking",
+            "shipped_colours",
             "shipped_at",
             "delivered_at",
         ]
@@ -276,20 +394,36 @@ class OrderDetailOutputSerializer(OrderOutputSerializer):
     actions = serializers.SerializerMethodField(
         help_text="What the merchant may do now: cancel, receive, repeat, rematch."
     )
+    colour_totals = serializers.SerializerMethodField(
+        help_text="Per colour: pieces ordered, through each stage (as the factories reported them by colour), "
+        "shipped and received, where counted."
+    )
 
     class Meta(OrderOutputSerializer.Meta):
-        fields = [*OrderOutputSerializer.Meta.fields, "allocations", "events", "actions"]
+        fields = [
+            *OrderOutputSerializer.Meta.fields,
+            "received_colours",
+            "allocations",
+            "events",
+            "actions",
+            "colour_totals",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_actions(self, order: Order) -> list[str]:
         return sorted(order_actions(order))
 
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_colour_totals(self, order: Order) -> list[dict[str, Any]]:
+        return order_colour_totals(order)
+
 
 class ProgressReportOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     allocation = serializers.IntegerField(source="allocation_id")
     stage = serializers.CharField()
+    colour = serializers.CharField()
     quantity = serializers.IntegerField()
     defects = serializers.IntegerField()
     note = serializers.CharField()
@@ -297,9 +431,15 @@ class ProgressReportOutputSerializer(serializers.Serializer):
     allocation_status = serializers.CharField(source="allocation.status")
     totals = serializers.SerializerMethodField()
 
+    colour_totals = serializers.SerializerMethodField()
+
     @extend_schema_field(serializers.DictField(child=StageTotalSerializer()))
     def get_totals(self, report: Any) -> dict[str, dict[str, int]]:
         return progress_totals(report.allocation.stage_totals.all())
+
+    @extend_schema_field(serializers.DictField(child=serializers.DictField(child=StageTotalSerializer())))
+    def get_colour_totals(self, report: Any) -> dict[str, dict[str, dict[str, int]]]:
+        return colour_progress_totals(report.allocation.colour_totals.all())
 
 
 class FactoryAllocationOutputSerializer(serializers.ModelSerializer):
@@ -311,6 +451,7 @@ class FactoryAllocationOutputSerializer(serializers.ModelSerializer):
     fabric = serializers.CharField(source="order.fabric_id")
     processes = serializers.SerializerMethodField()
     order_quantity = serializers.IntegerField(source="order.quantity")
+    breakdown = GridOutputField()
     due_date = serializers.DateField(source="order.due_date")
     days = serializers.SerializerMethodField(help_text="Planned sewing minutes per day while the share is held.")
     seconds_left = serializers.SerializerMethodField(
@@ -332,6 +473,7 @@ class FactoryAllocationOutputSerializer(serializers.ModelSerializer):
             "order_quantity",
             "quantity",
             "sizes",
+            "breakdown",
             "due_date",
             "ship_by",
             "unit_price",
@@ -373,7 +515,8 @@ class FactoryAllocationOutputSerializer(serializers.ModelSerializer):
 
 class FactoryJobOutputSerializer(FactoryAllocationOutputSerializer):
     progress = ProgressTotalsField()
+    colour_progress = ColourProgressField()
 
     class Meta(FactoryAllocationOutputSerializer.Meta):
-        fields = [*FactoryAllocationOutputSerializer.Meta.fields, "progress"]
+        fields = [*FactoryAllocationOutputSerializer.Meta.fields, "progress", "colour_progress", "shipped_colours"]
         read_only_fields = fields

@@ -90,6 +90,7 @@ def make_order(
     processes: tuple[str, ...] = ("cutting", "sewing"),
     quantity: int = 200,
     sizes: dict[str, int] | None = None,
+    breakdown: list[dict[str, Any]] | None = None,
     due_days: int = 14,
     price: str = "25.00",
     sam: str | None = "10.00",
@@ -105,7 +106,8 @@ def make_order(
         due_date=due_in(due_days),
         target_unit_price=Decimal(price),
         processes=tuple(Process.objects.filter(pk__in=processes)),
-        sizes=sizes if sizes is not None else {"M": quantity},
+        sizes=sizes if sizes is not None else ({} if breakdown else {"M": quantity}),
+        breakdown=list(breakdown or []),
         sam_override=Decimal(sam) if sam is not None else None,
         material_lead_days=lead_days,
     )

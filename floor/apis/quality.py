@@ -40,6 +40,7 @@ class QcInspectionApi(APIView):
             lot_size=d["lot_size"],
             defects=d["defects"],
             line_code=d.get("line"),
+            colour=d.get("colour") or "",
             inspector=None if isinstance(request.user, DevicePrincipal) else request_user(request),
         )
         return Response(QcInspectionOutputSerializer(inspection).data, status=status.HTTP_201_CREATED)

@@ -19,6 +19,7 @@ from floor.models import DefectType, Line, QcDefect, QcInspection, QcResult
 from marketplace.accounts.models import User
 from marketplace.errors import NotFound, ValidationFailed
 from orders.models import Allocation, AllocationStatus
+from orders.sizes import grid_colour_totals, grid_of
 
 # (upper bound of the lot size, code letter)
 LOT_LETTERS = [
@@ -62,6 +63,7 @@ def qc_inspection_record(
     line_code: str | None = None,
     inspector: User | None = None,
     at: datetime | None = None,
+    colour: str = "",
 ) -> QcInspection:
     """Record an inspection; the sample and accept number come from the lot size. Feeds the factory's
     qc_pieces / qc_defects (the engine's quality score) through the factories service."""
@@ -74,6 +76,17 @@ def qc_inspection_record(
         )
     if lot_size > allocation.quantity:
         raise ValidationFailed("The lot is larger than the allocation.", field="lot_size", code="out_of_range")
+    colour = colour.strip()
+    if colour:
+        colours = grid_colour_totals(grid_of(allocation.breakdown, allocation.sizes))
+        if colour not in colours:
+            raise ValidationFailed(f"This share has no colour {colour!r}.", field="colour", code="unknown_colour")
+        if lot_size > colours[colour]:
+            raise ValidationFailed(
+                f"The lot is larger than the {colours[colour]} pieces of {colour}.",
+                field="lot_size",
+                code="out_of_range",
+            )
     sample, accept = aql_plan(lot_size)
     if any(n < 0 for n in defects.values()):
         raise ValidationFailed("Defect counts cannot be negative.", field="defects", code="out_of_range")
@@ -95,6 +108,7 @@ def qc_inspection_record(
             allocation=allocation,
             line=line,
             lot_size=lot_size,
+            colour=colour,
             sample_size=sample,
             accept_number=accept,
             defects_found=found,

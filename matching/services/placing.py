@@ -29,6 +29,7 @@ from matching.services.release import allocations_release, unstarted_target
 from matching.services.spec import OpenWork, decide, exact_top, open_work, placement
 from orders.models import Allocation, AllocationStatus, Order, OrderStatus
 from orders.services import allocations_lock, order_event, order_transition
+from orders.sizes import Grid, grid_size_totals, grid_split
 
 MAX_RACE_RETRIES = 3
 
@@ -85,7 +86,9 @@ def place_decision(
             break
         try:
             with transaction.atomic():
-                created = _offer_shares(order, spec, _offered_shares(decision), parallel=_is_parallel(decision))
+                created = _offer_shares(
+                    order, spec, _offered_shares(decision), work.open_grid, parallel=_is_parallel(decision)
+                )
             break
         except CapacityUnavailable:
             # Another worker booked these days between our read and our lock: re-read them.
@@ -148,13 +151,16 @@ def _offered_shares(decision: engine.Decision) -> tuple[engine.Share, ...]:
 
 
 def _offer_shares(
-    order: Order, spec: engine.OrderSpec, shares: Sequence[engine.Share], *, parallel: bool = False
+    order: Order, spec: engine.OrderSpec, shares: Sequence[engine.Share], open_grid: Grid, *, parallel: bool = False
 ) -> list[Allocation]:
     """Create one offered allocation per share and reserve its minutes, all or nothing.
 
     With `parallel`, the shares are the same part of the order offered to several factories at
     once, grouped by `offer_group`; each holds its own reservation until one of them accepts.
+    Each share's colour x size cells are cut from the open grid here (whole colours first, then
+    whole sizes); its `sizes` are their size totals, so the engine's own size split is not used.
     """
+    grids = [open_grid] * len(shares) if parallel else grid_split(open_grid, [s.quantity for s in shares])
     now = timezone.now()
     expires = now + timedelta(seconds=settings.OFFER_TTL_SECONDS)
     last_share = order.allocations.aggregate(m=Max("share_no"))["m"]
@@ -162,7 +168,7 @@ def _offer_shares(
     factories = Factory.objects.select_related("region").in_bulk([s.factory_id for s in shares])
     capacity_days_lock(factory_days=[(s.factory_id, d) for s in shares for d, m in s.days if m > 0])
     created = []
-    for i, share in enumerate(shares):
+    for i, (share, grid) in enumerate(zip(shares, grids, strict=True)):
         factory = factories[share.factory_id]
         ship_by = order.due_date - timedelta(days=shipping_days(factory.region.province, spec.merchant_province))
         allocation = Allocation.objects.create(
@@ -171,7 +177,8 @@ def _offer_shares(
             share_no=next_share + i,
             offer_group=next_share if parallel else None,
             quantity=share.quantity,
-            sizes=dict(share.sizes),
+            sizes=grid_size_totals(grid),
+            breakdown=grid,
             unit_price=order.target_unit_price,
             start_date=share.days[0][0] if share.days else None,
             end_date=share.days[-1][0] if share.days else None,

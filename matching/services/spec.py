@@ -19,6 +19,7 @@ from marketplace.accounts.models import Merchant
 from matching import engine, selectors
 from orders.models import PLATFORM_WITHDRAWN_STATUSES, Allocation, AllocationStatus, Order, OrderStatus, held_shares
 from orders.services import order_minutes_per_piece
+from orders.sizes import Grid, grid_of, grid_size_totals, grid_subtract
 
 # Printing and embroidery are done on cut panels before sewing; washing and the rest after it.
 PRE_SEWING_PROCESSES = frozenset({"printing", "digital_printing", "embroidery"})
@@ -97,6 +98,8 @@ class OpenWork:
     holding: list[Allocation]
     open_qty: int
     spec: engine.OrderSpec
+    # The colour x size cells no live allocation holds (sums to open_qty); shares are cut from it.
+    open_grid: Grid
 
 
 def open_work(order: Order) -> OpenWork | None:
@@ -108,12 +111,13 @@ def open_work(order: Order) -> OpenWork | None:
     open_qty = order.quantity - sum(a.quantity for a in holding)
     if open_qty <= 0:
         return None
-    open_sizes = subtract_sizes(order.sizes, [a.sizes for a in holding])
+    open_grid = grid_subtract(grid_of(order.breakdown, order.sizes), [grid_of(a.breakdown, a.sizes) for a in holding])
+    open_sizes = grid_size_totals(open_grid)
     # Factories that turned this order down (or let the offer lapse) are not asked again, and one
     # factory holds one share; those the platform withdrew may be asked again.
     excluded = frozenset(a.factory_id for a in allocations if a.status not in PLATFORM_WITHDRAWN)
     spec = order_spec(order, quantity=open_qty, sizes=open_sizes, excluded=excluded)
-    return OpenWork(order, holding, open_qty, spec)
+    return OpenWork(order, holding, open_qty, spec, open_grid)
 
 
 def placement() -> str:

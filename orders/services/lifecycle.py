@@ -16,7 +16,7 @@ from django.utils import timezone
 from factories.models import Factory
 from factories.services import factory_record_delivery
 from marketplace.accounts.models import User
-from marketplace.errors import IllegalTransition
+from marketplace.errors import IllegalTransition, ValidationFailed
 from marketplace.outbox.services import event_record
 from orders.events import ALLOCATION_STATUS_CHANGED, ALLOCATION_TERMS_CHANGED, ORDER_STATUS_CHANGED
 from orders.models import (
@@ -27,7 +27,7 @@ from orders.models import (
     OrderEvent,
     OrderStatus,
 )
-from orders.sizes import scale_sizes
+from orders.sizes import grid_colour_totals, grid_of, grid_scale, grid_size_totals
 from orders.state import allocation_can_move, order_can_move
 
 
@@ -140,10 +140,16 @@ def order_rematch(*, order_id: int, actor: User | None = None) -> Order:
     return order
 
 
-def order_receive(*, order_id: int, actor: User | None = None) -> Order:
-    """The merchant confirms receipt: the order and its shipped allocations are delivered; records update."""
+def order_receive(*, order_id: int, actor: User | None = None, colours: dict[str, int] | None = None) -> Order:
+    """The merchant confirms receipt: the order and its shipped allocations are delivered; records update.
+
+    `colours` optionally counts the pieces received per colour (each one of the order's colours).
+    """
     with transaction.atomic():
         order = order_lock(order_id)
+        if colours:
+            order.received_colours = _received_colours_check(order=order, counts=colours)
+            order.save(update_fields=["received_colours", "updated_at"])
         order_transition(order=order, to_status=OrderStatus.DELIVERED, actor=actor, message="Goods received.")
         for allocation in allocations_lock(order=order, statuses=[AllocationStatus.SHIPPED]):
             allocation_transition(allocation=allocation, to_status=AllocationStatus.DELIVERED, actor=actor)
@@ -152,6 +158,20 @@ def order_receive(*, order_id: int, actor: User | None = None) -> Order:
             )
             factory_record_delivery(factory_id=allocation.factory_id, on_time=on_time)
     return order
+
+
+def _received_colours_check(*, order: Order, counts: dict[str, int]) -> dict[str, int]:
+    colours = grid_colour_totals(grid_of(order.breakdown, order.sizes))
+    for colour, qty in counts.items():
+        if colour not in colours:
+            raise ValidationFailed(
+                f"This order has no colour {colour!r}.", field=f"colours.{colour}", code="unknown_colour"
+            )
+        if qty < 0 or qty > colours[colour]:
+            raise ValidationFailed(
+                f"{colour}: between 0 and {colours[colour]} pieces.", field=f"colours.{colour}", code="out_of_range"
+            )
+    return dict(counts)
 
 
 def order_refresh_status(*, order: Order, actor: User | None = None) -> Order:
@@ -215,10 +235,11 @@ def allocation_shrink(
 ) -> Allocation:
     """A locked share in production keeps `keep_quantity` pieces; the rest (and `released_minutes`) went elsewhere."""
     moved = allocation.quantity - keep_quantity
-    allocation.sizes = scale_sizes(allocation.sizes, keep_quantity)
+    allocation.breakdown = grid_scale(grid_of(allocation.breakdown, allocation.sizes), keep_quantity)
+    allocation.sizes = grid_size_totals(allocation.breakdown)
     allocation.quantity = keep_quantity
     allocation.reserved_minutes -= released_minutes
-    allocation.save(update_fields=["quantity", "sizes", "reserved_minutes", "updated_at"])
+    allocation.save(update_fields=["quantity", "sizes", "breakdown", "reserved_minutes", "updated_at"])
     order_event(
         order=allocation.order, allocation=allocation, kind="rerouted", actor=actor,
         message=f"{reason} {allocation.factory.name} keeps {keep_quantity} pieces; {moved} go elsewhere.",

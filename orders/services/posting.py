@@ -22,7 +22,7 @@ from orders.models import (
     OrderStatus,
 )
 from orders.services.lifecycle import order_event
-from orders.sizes import scale_sizes
+from orders.sizes import Grid, grid_of, grid_scale, grid_size_totals, grid_total
 
 MAX_QUANTITY = 100_000
 
@@ -42,8 +42,14 @@ class OrderInput:
     target_unit_price: Decimal
     processes: tuple[Process, ...] = ()
     sizes: dict[str, int] = field(default_factory=dict)
+    # The colour x size grid; empty for a size-only order (stored as one unnamed colour).
+    breakdown: Grid = field(default_factory=list)
     sam_override: Decimal | None = None
     material_lead_days: int | None = None
+
+    def grid(self) -> Grid:
+        """The grid to store: the one posted, or the size breakdown as one unnamed colour."""
+        return grid_of(self.breakdown, self.sizes)
 
     def fingerprint(self) -> str:
         """Canonical hash of the request, to tell a retried POST from a different one under the same key."""
@@ -59,6 +65,11 @@ class OrderInput:
             "sam_override": str(self.sam_override.normalize()) if self.sam_override is not None else None,
             "material_lead_days": self.material_lead_days,
         }
+        if self.breakdown:
+            # Only when given, so a size-only order's fingerprint is what it was before grids.
+            canonical["breakdown"] = [
+                {"colour": row["colour"], "sizes": dict(sorted(row["sizes"].items()))} for row in self.breakdown
+            ]
         return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
@@ -96,7 +107,9 @@ def order_input_validate(data: OrderInput) -> None:
     today = timezone.localdate()
     if data.quantity < 1 or data.quantity > MAX_QUANTITY:
         raise ValidationFailed(f"Quantity must be between 1 and {MAX_QUANTITY}.", field="quantity", code="out_of_range")
-    if data.sizes and sum(data.sizes.values()) != data.quantity:
+    if data.breakdown:
+        _grid_validate(data)
+    elif data.sizes and sum(data.sizes.values()) != data.quantity:
         raise ValidationFailed(
             f"Sizes add up to {sum(data.sizes.values())}, not the quantity {data.quantity}.",
             field="sizes",
@@ -108,6 +121,24 @@ def order_input_validate(data: OrderInput) -> None:
         raise ValidationFailed(f"Due date must be within {MAX_DUE_DAYS} days.", field="due_date", code="out_of_range")
     if data.target_unit_price <= 0:
         raise ValidationFailed("Target unit price must be positive.", field="target_unit_price", code="out_of_range")
+
+
+def _grid_validate(data: OrderInput) -> None:
+    total = grid_total(data.breakdown)
+    if total <= 0:
+        raise ValidationFailed("The colour x size grid has no pieces.", field="breakdown", code="empty")
+    if total != data.quantity:
+        raise ValidationFailed(
+            f"The colour x size grid adds up to {total}, not the quantity {data.quantity}.",
+            field="breakdown",
+            code="breakdown_mismatch",
+        )
+    if data.sizes and dict(data.sizes) != grid_size_totals(data.breakdown):
+        raise ValidationFailed(
+            "Sizes must be the size totals of the colour x size grid (or be left out).",
+            field="sizes",
+            code="sizes_mismatch",
+        )
 
 
 def order_create(
@@ -124,6 +155,7 @@ def order_create(
     key with a different body is a conflict. The unique constraint settles concurrent retries.
     """
     order_input_validate(data)
+    grid = data.grid()
     fingerprint = data.fingerprint()
     if idempotency_key:
         existing = Order.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()
@@ -137,7 +169,8 @@ def order_create(
                 category=data.category,
                 fabric=data.fabric,
                 quantity=data.quantity,
-                sizes=data.sizes,
+                sizes=grid_size_totals(grid),
+                breakdown=grid,
                 due_date=data.due_date,
                 target_unit_price=data.target_unit_price,
                 sam_override=data.sam_override,
@@ -180,12 +213,16 @@ def order_repeat(
     due_date: date,
     actor: User | None = None,
     sizes: dict[str, int] | None = None,
+    breakdown: Grid | None = None,
     idempotency_key: str | None = None,
 ) -> tuple[Order, bool]:
     """Re-order a delivered style in one call: same spec, new quantity and due date.
 
-    The size breakdown is scaled from the original when not given, so a hit's size curve is kept.
+    The colour x size grid is copied from the original, scaled to the quantity, when neither a grid
+    nor sizes are given, so a hit's colours and size curve are kept.
     """
+    if breakdown is None and sizes is None:
+        breakdown = grid_scale(grid_of(order.breakdown, order.sizes), quantity)
     if order.status != OrderStatus.DELIVERED:
         raise IllegalTransition("Only a delivered order can be repeated.", code="not_delivered")
     data = OrderInput(
@@ -196,7 +233,8 @@ def order_repeat(
         due_date=due_date,
         target_unit_price=order.target_unit_price,
         processes=tuple(order.processes.all()),
-        sizes=sizes if sizes is not None else scale_sizes(order.sizes, quantity),
+        sizes=dict(sizes) if sizes is not None else grid_size_totals(breakdown or []),
+        breakdown=list(breakdown or []),
         sam_override=order.sam_override,
         material_lead_days=order.material_lead_days,
     )

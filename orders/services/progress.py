@@ -17,6 +17,7 @@ from marketplace.errors import IllegalTransition, ValidationFailed
 from orders.models import (
     Allocation,
     AllocationStatus,
+    ColourStageTotal,
     ProgressReport,
     Stage,
     StageTotal,
@@ -28,6 +29,7 @@ from orders.services.lifecycle import (
     order_event,
     order_refresh_status,
 )
+from orders.sizes import NO_COLOUR, grid_colour_totals, grid_of
 
 
 def allocation_report_progress(
@@ -38,9 +40,15 @@ def allocation_report_progress(
     quantity: int,
     defects: int = 0,
     note: str = "",
+    colour: str = NO_COLOUR,
     actor: User | None = None,
 ) -> ProgressReport:
-    """Record pieces through a stage. The first report starts production; totals never pass the quantity."""
+    """Record pieces through a stage. The first report starts production; totals never pass the quantity.
+
+    With a `colour` (one of the share's), the pieces also count for that colour, whose total never
+    passes its quantity; without one, only the stage's total moves, as before colours existed.
+    """
+    colour = colour.strip()
     if stage not in Stage.values:
         raise ValidationFailed(f"Unknown stage {stage!r}.", field="stage", code="invalid_choice")
     if quantity < 0 or defects < 0:
@@ -61,8 +69,16 @@ def allocation_report_progress(
                 field="quantity",
                 code="exceeds_allocation",
             )
+        if colour:
+            _colour_total_add(allocation=allocation, stage=stage, colour=colour, quantity=quantity, defects=defects)
         report = ProgressReport.objects.create(
-            allocation=allocation, stage=stage, quantity=quantity, defects=defects, note=note, reported_by=actor
+            allocation=allocation,
+            stage=stage,
+            quantity=quantity,
+            defects=defects,
+            colour=colour,
+            note=note,
+            reported_by=actor,
         )
         StageTotal.objects.filter(pk=total.pk).update(
             reported_pieces=F("reported_pieces") + quantity,
@@ -76,11 +92,32 @@ def allocation_report_progress(
             allocation=allocation,
             kind="progress",
             actor=actor,
-            message=f"{stage}: +{quantity} ({defects} defects)",
-            data={"stage": stage, "quantity": quantity, "defects": defects},
+            message=f"{stage}{f' {colour}' if colour else ''}: +{quantity} ({defects} defects)",
+            data={"stage": stage, "quantity": quantity, "defects": defects, "colour": colour},
         )
         order_refresh_status(order=order, actor=actor)
     return report
+
+
+def _colour_total_add(*, allocation: Allocation, stage: str, colour: str, quantity: int, defects: int) -> None:
+    """Count a report against its colour on a locked allocation, refusing a colour it does not make."""
+    colours = grid_colour_totals(grid_of(allocation.breakdown, allocation.sizes))
+    if colour not in colours:
+        named = ", ".join(c for c in colours if c) or "one colour"
+        raise ValidationFailed(
+            f"This share has no colour {colour!r}; it makes {named}.",
+            field="colour",
+            code="unknown_colour",
+        )
+    # The allocation's row lock serialises reports on it, so the get-or-create and the check are safe.
+    total, _ = ColourStageTotal.objects.get_or_create(allocation=allocation, stage=stage, colour=colour)
+    if total.pieces + quantity > colours[colour]:
+        raise ValidationFailed(
+            f"{stage} {colour}: {total.pieces} of {colours[colour]} already reported; {quantity} more would exceed it.",
+            field="quantity",
+            code="exceeds_colour",
+        )
+    ColourStageTotal.objects.filter(pk=total.pk).update(pieces=F("pieces") + quantity, defects=F("defects") + defects)
 
 
 def _stage_total_locked(*, allocation: Allocation, stage: str) -> StageTotal:
@@ -131,11 +168,22 @@ def allocation_scans_record(*, stages: Sequence[ScannedStage]) -> None:
 
 
 def allocation_ship(
-    *, allocation_id: int, factory: Factory, carrier: str, tracking: str, actor: User | None = None
+    *,
+    allocation_id: int,
+    factory: Factory,
+    carrier: str,
+    tracking: str,
+    colours: dict[str, int] | None = None,
+    actor: User | None = None,
 ) -> Allocation:
-    """The factory ships its share; when every share has shipped, so has the order."""
+    """The factory ships its share; when every share has shipped, so has the order.
+
+    `colours` optionally counts the pieces shipped per colour (each one of the share's colours).
+    """
     with transaction.atomic():
         order, allocation = allocation_lock(allocation_id=allocation_id, factory=factory)
+        if colours:
+            allocation.shipped_colours = colour_counts_check(allocation=allocation, counts=colours, field="colours")
         allocation_start_production(allocation=allocation, actor=actor)
         allocation_transition(
             allocation=allocation,
@@ -145,6 +193,22 @@ def allocation_ship(
             carrier=carrier,
             tracking=tracking,
             shipped_at=timezone.now(),
+            **({"shipped_colours": allocation.shipped_colours} if colours else {}),
         )
         order_refresh_status(order=order, actor=actor)
     return allocation
+
+
+def colour_counts_check(*, allocation: Allocation, counts: dict[str, int], field: str) -> dict[str, int]:
+    """Pieces counted per colour (shipped or received): each a colour of the share, none above its quantity."""
+    colours = grid_colour_totals(grid_of(allocation.breakdown, allocation.sizes))
+    for colour, qty in counts.items():
+        if colour not in colours:
+            raise ValidationFailed(
+                f"This share has no colour {colour!r}.", field=f"{field}.{colour}", code="unknown_colour"
+            )
+        if qty < 0 or qty > colours[colour]:
+            raise ValidationFailed(
+                f"{colour}: between 0 and {colours[colour]} pieces.", field=f"{field}.{colour}", code="out_of_range"
+            )
+    return dict(counts)

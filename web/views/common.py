@@ -98,6 +98,9 @@ def error_text(exc: DomainError) -> str:
         "not_delivered": _("Only a delivered order can be repeated."),
         "idempotency_key_reused": _("This form was already sent with different values."),
         "busy": _("The day kept changing while it was saved; please try again."),
+        "breakdown_mismatch": _("The colours and sizes do not add up to the quantity."),
+        "exceeds_colour": _("That is more pieces of this colour than the job has left for the stage."),
+        "unknown_colour": _("This job has no such colour."),
     }
     if exc.code == "weak_password":
         return exc.message  # Django's password validators, already in the request's language.

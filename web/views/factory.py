@@ -23,7 +23,7 @@ from orders.models import Allocation, AllocationStatus
 from orders.services import allocation_report_progress, allocation_ship
 from orders.state import allocation_actions
 from web import labels, selectors
-from web.forms import DayForm, DeclineForm, OnceForm, ProgressForm, ShipForm, new_once_token
+from web.forms import DayForm, DeclineForm, OnceForm, ProgressForm, ShipForm, new_once_token, share_colours
 from web.views.common import AlreadyDone, error_text, factory_required, run_once
 
 CALENDAR_DAYS = 28
@@ -181,7 +181,10 @@ def _render_job(
             "can_report": "report" in actions,
             "can_ship": "ship" in actions,
             "progress_form": progress_form
-            or ProgressForm(initial={"once": new_once_token(), "stage": next_stage, "defects": 0}),
+            or ProgressForm(
+                initial={"once": new_once_token(), "stage": next_stage, "defects": 0},
+                colours=share_colours(allocation),
+            ),
             "ship_form": ship_form or ShipForm(initial={"once": new_once_token()}),
             "tab": "jobs",
         },
@@ -193,7 +196,7 @@ def _render_job(
 def job_report(request: HttpRequest, allocation_id: int) -> HttpResponse:
     factory = _factory(request)
     allocation = selectors.factory_allocation_get(factory=factory, allocation_id=allocation_id)
-    form = ProgressForm(request.POST)
+    form = ProgressForm(request.POST, colours=share_colours(allocation))
     if form.is_valid():
         d = form.cleaned_data
         try:
@@ -207,6 +210,7 @@ def job_report(request: HttpRequest, allocation_id: int) -> HttpResponse:
                     stage=d["stage"],
                     quantity=d["quantity"],
                     defects=d["defects"] or 0,
+                    colour=d.get("colour") or "",
                     note=d["note"],
                     actor=request.user,  # type: ignore[arg-type]
                 ),
@@ -234,7 +238,7 @@ def _fresh_token(form: ProgressForm) -> ProgressForm:
     """After a refused post the token is still free, but a new one keeps the next try distinct."""
     data = form.data.copy()  # type: ignore[attr-defined]
     data["once"] = new_once_token()
-    fresh = ProgressForm(data)
+    fresh = ProgressForm(data, colours=form.colours)
     fresh.is_valid()
     for field, errors in form.errors.items():
         for error in errors:

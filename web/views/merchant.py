@@ -72,9 +72,10 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @merchant_required
 def order_new(request: HttpRequest) -> HttpResponse:
     merchant = request.user.merchant  # type: ignore[union-attr]
-    form = OrderForm(request.POST or None, initial={"due_date": today_plus(21), "size_M": None})
+    adding = "add_colour" in request.POST
+    form = OrderForm(request.POST or None, initial={"due_date": today_plus(21), "size_M": None}, add_colour=adding)
     feasibility = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not adding and form.is_valid():
         if "check" in request.POST:
             d = form.cleaned_data
             feasibility = matching.order_feasibility(
@@ -96,7 +97,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
                     idempotency_key=form.cleaned_data["idempotency_key"] or None,
                 )
             except DomainError as exc:
-                field = "size_M" if exc.field == "sizes" else exc.field
+                field = "size_M" if exc.field in ("sizes", "breakdown") else exc.field
                 form.add_error(field if field in form.fields else None, error_text(exc))
             else:
                 if created:

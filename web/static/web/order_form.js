@@ -1,4 +1,4 @@
-// New-order form: the size grid must add up to the quantity (the service checks again), and a
+// New-order form: the colour x size grid must add up to the quantity (the service checks again), and a
 // feasibility hint (factories able to make it, earliest safe due date, price range) as fields change.
 (function () {
   "use strict";
@@ -8,19 +8,20 @@
   var box = document.getElementById("feasibility");
   var body = document.getElementById("feasibility-body");
   var tpl = document.getElementById("feasibility-template");
-  var sizeInputs = Array.prototype.slice.call(form.querySelectorAll(".size-grid input"));
+  // Read afresh each time: "Add a colour" (grid.js) adds rows of cells.
+  function sizeInputs() { return Array.prototype.slice.call(form.querySelectorAll(".grid-cell")); }
   var qty = form.querySelector("[name=quantity]");
   var timer = null;
 
   function sizesTotal() {
-    return sizeInputs.reduce(function (sum, el) { return sum + (parseInt(el.value, 10) || 0); }, 0);
+    return sizeInputs().reduce(function (sum, el) { return sum + (parseInt(el.value, 10) || 0); }, 0);
   }
 
   function checkSizes() {
     var total = sizesTotal(), q = parseInt(qty.value, 10) || 0;
     document.getElementById("size-total").textContent = total.toLocaleString(lang);
     document.getElementById("size-qty").textContent = q.toLocaleString(lang);
-    var any = sizeInputs.some(function (el) { return el.value !== ""; });
+    var any = sizeInputs().some(function (el) { return el.value !== ""; });
     var ok = !any || total === q;
     var sum = document.getElementById("size-sum");
     sum.classList.toggle("bad", !ok);
@@ -76,7 +77,7 @@
     var checking = ev.submitter && ev.submitter.name === "check";
     if (!checking && !checkSizes()) {
       ev.preventDefault();
-      sizeInputs[0].focus();
+      sizeInputs()[0].focus();
       return;
     }
     if (!checking) setTimeout(function () { document.getElementById("post-order").disabled = true; }, 0);
