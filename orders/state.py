@@ -26,7 +26,9 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 ALLOCATION_TRANSITIONS: dict[str, frozenset[str]] = {
-    A.OFFERED: frozenset({A.ACCEPTED, A.DECLINED, A.EXPIRED, A.WITHDRAWN}),
+    A.OFFERED: frozenset({A.ACCEPTED, A.SAMPLING, A.DECLINED, A.EXPIRED, A.WITHDRAWN}),
+    # The merchant approves the sample (accepted), rejects it (declined), or it is never shipped (expired).
+    A.SAMPLING: frozenset({A.ACCEPTED, A.DECLINED, A.EXPIRED, A.WITHDRAWN, A.CANCELLED}),
     A.ACCEPTED: frozenset({A.IN_PRODUCTION, A.CANCELLED, A.WITHDRAWN}),
     # Withdrawn from production only when a late share is re-routed before any piece was finished.
     A.IN_PRODUCTION: frozenset({A.SHIPPED, A.WITHDRAWN}),

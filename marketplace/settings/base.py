@@ -421,3 +421,11 @@ CELERY_BEAT_SCHEDULE |= {
         "schedule": env_float("WEBHOOK_SWEEP_EVERY_SECONDS", 5.0),
     },
 }
+
+# --- deal: counter-offers and samples (matching.services.counters, matching.services.samples) ---
+# How long the merchant has to answer a factory's counter-offer; the capacity stays held meanwhile.
+COUNTER_TTL_SECONDS = env_int("COUNTER_TTL_SECONDS", 7200)
+# Rounds of sample changes before the merchant must approve or reject.
+SAMPLE_MAX_ROUNDS = env_int("SAMPLE_MAX_ROUNDS", 3)
+# Days a factory has to make and ship a sample (each round) before it expires like an offer.
+SAMPLE_SHIP_DAYS = env_int("SAMPLE_SHIP_DAYS", 7)
