@@ -156,7 +156,9 @@ class CounterRejectApi(ApiView):
 class MerchantCounterRuleApi(ApiView):
     permission_classes = [IsMerchant]
 
-    @extend_schema(operation_id="merchant_counter_rule_retrieve", responses={200: MerchantCounterRuleSerializer})
+    @extend_schema(
+        operation_id="merchant_counter_rule_retrieve", responses={200: MerchantCounterRuleSerializer, **errors(403)}
+    )
     def get(self, request: Request) -> Response:
         """Your default auto-accept rule for counter-offers."""
         return Response(MerchantCounterRuleSerializer(merchant_of(request_user(request))).data)

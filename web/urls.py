@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import dashboard, factory, merchant, notifications, pages, preferences, push, webhooks
+from web.views import dashboard, deal, factory, merchant, notifications, pages, preferences, push, webhooks
 
 app_name = "web"
 
@@ -55,4 +55,13 @@ urlpatterns = [
     path("dashboard/factories/<int:factory_id>/verify/", dashboard.factory_verify_view, name="factory_verify"),
     # every signed-in user
     path("notifications/preferences/", preferences.notification_preferences, name="notification_preferences"),
+    # the deal: counter-offers and samples (web.views.deal)
+    path("factory/offers/<int:allocation_id>/counter/", deal.offer_counter_view, name="factory_offer_counter"),
+    path("factory/samples/<int:allocation_id>/", deal.sample_page, name="factory_sample"),
+    path("factory/samples/<int:allocation_id>/ship/", deal.sample_ship_view, name="factory_sample_ship"),
+    path("orders/allocations/<int:allocation_id>/counter/accept/", deal.counter_accept_view, name="counter_accept"),
+    path("orders/allocations/<int:allocation_id>/counter/reject/", deal.counter_reject_view, name="counter_reject"),
+    path("orders/allocations/<int:allocation_id>/sample/approve/", deal.sample_approve_view, name="sample_approve"),
+    path("orders/allocations/<int:allocation_id>/sample/changes/", deal.sample_changes_view, name="sample_changes"),
+    path("orders/allocations/<int:allocation_id>/sample/reject/", deal.sample_reject_view, name="sample_reject"),
 ]
