@@ -18,6 +18,7 @@ from matching.ledger import ledger_problems
 from matching.models import Counter, CounterStatus, FactoryPriceLevel, Reservation
 from matching.selectors import active_factory_states
 from notifications.models import Notification
+from notifications.services.alerts import offer_reminders_send
 from orders.models import Allocation, AllocationStatus, Order, OrderStatus
 from tests import model_factories as mf
 from tests.conftest import client_for
@@ -297,3 +298,11 @@ def test_the_counter_notifies_the_merchant_and_the_answer_the_factory(merchant_a
     assert Notification.objects.filter(recipient=offer.factory.owner, kind="counter.rejected").count() == 1
     # The merchant said no itself: it is not told "a factory passed".
     assert not Notification.objects.filter(recipient=merchant_a.owner, kind="order.share_declined").exists()
+
+
+def test_a_countered_offer_gets_no_answer_reminder_for_the_factory(merchant_a, settings):
+    settings.OFFER_REMINDER_FRACTION = 1.0  # every open offer is due for its reminder
+    offer = _offered(merchant_a)
+    assert _counter(offer, unit_price="27.00").status_code == 201
+    assert offer_reminders_send() == 0
+    assert not Notification.objects.filter(kind="offer.expiring").exists()

@@ -126,3 +126,19 @@ def test_the_inbox_lists_samples_to_make(merchant_a, factory_x):
     services.offer_accept(allocation_id=offer.pk, factory=factory_x)
     page = logged_in(factory_x.owner).get("/factory/").content.decode()
     assert f'href="/factory/samples/{offer.pk}/"' in page
+
+
+def test_the_order_form_takes_a_sample_and_an_auto_accept_rule(merchant_a, factory_x):
+    data = {
+        "title": "Sampled tee", "category": "tshirt", "fabric": "knit", "processes": ["cutting", "sewing"],
+        "quantity": 200, "size_M": 200, "due_date": mf.due_in(21).isoformat(), "target_unit_price": "25.00",
+        "sam_override": "10", "material_lead_days": 1, "idempotency_key": "deal-1",
+        "sample_required": "on", "sample_quantity": 3, "counter_auto_accept_pct": "4",
+    }  # fmt: skip
+    portal = logged_in(merchant_a.owner)
+    assert 'name="sample_required"' in portal.get("/orders/new/").content.decode()
+    response = portal.post("/orders/new/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    order = Order.objects.get(merchant=merchant_a)
+    assert order.sample_required and order.sample_quantity == 3
+    assert order.counter_auto_accept_pct == Decimal("4")
