@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -60,7 +61,7 @@ def test_counter_accept_racing_a_rivals_plain_accept_has_exactly_one_winner(sett
     services.order_match(order_id=order.pk)
     countering, plain = order.allocations.order_by("pk")
     services.counter_make(
-        allocation_id=countering.pk, factory=countering.factory, terms=services.CounterTerms(unit_price=27)
+        allocation_id=countering.pk, factory=countering.factory, terms=services.CounterTerms(unit_price=Decimal("27"))
     )
 
     outcomes = _race(

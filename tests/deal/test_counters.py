@@ -123,6 +123,7 @@ def test_merchant_rejects_the_counter_the_minutes_are_released_and_the_cascade_g
 
 def test_a_later_ship_by_that_misses_the_due_date_is_refused_with_the_reason(merchant_a):
     offer = _offered(merchant_a)
+    assert offer.ship_by is not None
     late = offer.ship_by + timedelta(days=2)
     assert _counter(offer, unit_price="25.00", ship_by=late.isoformat()).status_code == 201
     booked = _booked(offer.factory)
@@ -140,6 +141,7 @@ def test_a_later_ship_by_that_misses_the_due_date_is_refused_with_the_reason(mer
 
 def test_an_earlier_ship_by_is_accepted_and_written_on_the_share(merchant_a):
     offer = _offered(merchant_a)
+    assert offer.ship_by is not None
     earlier = offer.ship_by - timedelta(days=1)
     assert _counter(offer, unit_price="25.00", ship_by=earlier.isoformat()).status_code == 201
     response = client_for(merchant_a.owner).post(f"{API}/allocations/{offer.pk}/counter/accept/")
@@ -171,6 +173,7 @@ def test_the_merchants_default_rule_applies_but_not_above_it_nor_with_a_date_cha
     other = mf.make_order(merchant_a)
     services.order_match(order_id=other.pk)
     dated = other.allocations.get()
+    assert dated.ship_by is not None
     earlier = (dated.ship_by - timedelta(days=1)).isoformat()
     assert _counter(dated, unit_price="25.50", ship_by=earlier).json()["status"] == "pending"  # a date change
 

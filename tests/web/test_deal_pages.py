@@ -78,7 +78,9 @@ def test_a_bad_counter_from_the_phone_stores_nothing(merchant_a, factory_x):
 
 def test_merchant_declines_the_counter_on_the_order_page(merchant_a, factory_x):
     offer = offered(merchant_a, factory_x)
-    services.counter_make(allocation_id=offer.pk, factory=factory_x, terms=services.CounterTerms(unit_price=30))
+    services.counter_make(
+        allocation_id=offer.pk, factory=factory_x, terms=services.CounterTerms(unit_price=Decimal("30"))
+    )
     response = logged_in(merchant_a.owner).post(
         f"/orders/allocations/{offer.pk}/counter/reject/", {"reason": "Too dear"}
     )
@@ -88,7 +90,9 @@ def test_merchant_declines_the_counter_on_the_order_page(merchant_a, factory_x):
 
 def test_another_merchant_cannot_answer_the_counter(merchant_a, merchant_b, factory_x):
     offer = offered(merchant_a, factory_x)
-    services.counter_make(allocation_id=offer.pk, factory=factory_x, terms=services.CounterTerms(unit_price=30))
+    services.counter_make(
+        allocation_id=offer.pk, factory=factory_x, terms=services.CounterTerms(unit_price=Decimal("30"))
+    )
     assert logged_in(merchant_b.owner).post(f"/orders/allocations/{offer.pk}/counter/accept/").status_code == 404
     assert Counter.objects.get(allocation=offer).status == CounterStatus.PENDING
 
