@@ -195,9 +195,7 @@ class FactoryOfferOutputSerializer(FactoryAllocationOutputSerializer):
         actions = set(super().get_actions(allocation))
         counter = self._counter(allocation)
         if counter is not None and counter.status == CounterStatus.PENDING:
-            actions.discard("accept")
-        elif "accept" in actions:
-            actions.add("counter")
+            actions -= {"accept", "counter"}
         rounds = self.context.get("samples", {}).get(allocation.pk, [])
         if allocation.status == AllocationStatus.SAMPLING and rounds and rounds[-1].status == SampleStatus.MAKING:
             actions.add("ship_sample")

@@ -41,7 +41,7 @@ def _offer_kind(payload: dict[str, object]) -> str | None:
     before, after = payload.get("from"), payload.get("to")
     if before == AllocationStatus.OFFERED and after == AllocationStatus.WITHDRAWN:
         return "offer.withdrawn"
-    if before in (AllocationStatus.ACCEPTED, AllocationStatus.IN_PRODUCTION):
+    if before in (AllocationStatus.SAMPLING, AllocationStatus.ACCEPTED, AllocationStatus.IN_PRODUCTION):
         if after == AllocationStatus.CANCELLED:
             return "share.cancelled"
         if after == AllocationStatus.WITHDRAWN:

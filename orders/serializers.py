@@ -349,7 +349,9 @@ class FactoryAllocationOutputSerializer(serializers.ModelSerializer):
     seconds_left = serializers.SerializerMethodField(
         help_text="Seconds until an open offer expires; null otherwise.", allow_null=True
     )
-    actions = serializers.SerializerMethodField(help_text="What the factory may do now: accept, decline, report, ship.")
+    actions = serializers.SerializerMethodField(
+        help_text="What the factory may do now: accept, counter, decline, report, ship, ship_sample."
+    )
 
     class Meta:
         model = Allocation

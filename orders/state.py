@@ -67,10 +67,11 @@ def order_actions(order: Order) -> frozenset[str]:
 
 
 def allocation_actions(allocation: Allocation, *, now: datetime | None = None) -> frozenset[str]:
-    """What the allocation's factory may do with it now: accept, decline, report (progress), ship."""
+    """What the allocation's factory may do with it now: accept, counter, decline, report (progress), ship."""
     if allocation.status == A.OFFERED:
         live = allocation.expires_at > (now or timezone.now())
-        return frozenset({"accept", "decline"}) if live else frozenset()
+        # (While the factory's counter-offer waits for the merchant, matching withholds accept and counter.)
+        return frozenset({"accept", "counter", "decline"}) if live else frozenset()
     if allocation.status == A.ACCEPTED:
         return frozenset({"report"})
     if allocation.status == A.IN_PRODUCTION:

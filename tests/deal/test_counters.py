@@ -309,3 +309,16 @@ def test_a_countered_offer_gets_no_answer_reminder_for_the_factory(merchant_a, s
     assert _counter(offer, unit_price="27.00").status_code == 201
     assert offer_reminders_send() == 0
     assert not Notification.objects.filter(kind="offer.expiring").exists()
+
+
+def test_the_explanation_shows_the_learned_price_level(merchant_a, admin_user):
+    offer = _offered(merchant_a)
+    assert _counter(offer, unit_price="30.00").status_code == 201  # 3.00 per minute at 10 SAM
+    order = mf.make_order(merchant_a)
+    run = services.order_match(order_id=order.pk)
+    assert run is not None
+    (row,) = [c for c in run.candidates if c["factory_id"] == offer.factory_id]
+    assert row["price_per_minute"] == "3.0000" and row["price_learned"] is True
+    explanation = client_for(admin_user).get(f"{API}/orders/{order.pk}/explanation/").json()
+    (shown,) = [c for c in explanation["runs"][0]["candidates"] if c["factory_id"] == offer.factory_id]
+    assert shown["price_per_minute"] == "3.0000" and shown["price_learned"] is True

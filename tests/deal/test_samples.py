@@ -199,3 +199,16 @@ def test_a_repeat_order_skips_the_sample(merchant_a, factory_x):
     services.offer_accept(allocation_id=again.pk, factory=again.factory)
     again.refresh_from_db()
     assert again.status == AllocationStatus.ACCEPTED
+
+
+def test_cancelling_the_order_during_the_sample_releases_it_and_tells_the_factory(merchant_a, factory_x):
+    offer = _sampling(merchant_a, factory_x)
+    response = client_for(merchant_a.owner).post(f"{API}/orders/{offer.order_id}/cancel/", {"reason": "x"})
+    assert response.status_code == 200, response.json()
+    offer.refresh_from_db()
+    assert offer.status == AllocationStatus.CANCELLED
+    assert SampleRound.objects.get(allocation=offer).status == SampleStatus.WITHDRAWN
+    assert _held(offer) == 0
+    assert ledger_problems() == []
+    run_outbox()
+    assert Notification.objects.filter(recipient=factory_x.owner, kind="share.cancelled").count() == 1
