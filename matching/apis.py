@@ -27,7 +27,8 @@ from marketplace.api.caller import request_user
 from marketplace.api.pagination import Pagination
 from marketplace.api.permissions import IsFactory, IsMerchant
 from marketplace.errors import NotFound
-from matching import selectors, services
+from matching import deal_apis, selectors, services
+from matching.deal_serializers import FactoryOfferOutputSerializer
 from matching.serializers import (
     AdminExplanationSerializer,
     FeasibilityInputSerializer,
@@ -40,7 +41,6 @@ from orders import selectors as order_selectors
 from orders.apis import ApiView, MerchantOrAdmin, detail_response, errors
 from orders.models import Allocation
 from orders.serializers import (
-    FactoryAllocationOutputSerializer,
     OrderCancelInputSerializer,
     OrderDetailOutputSerializer,
 )
@@ -54,7 +54,7 @@ class OfferListApi(ApiView):
     @extend_schema(
         operation_id="offers_list",
         parameters=[OfferListFilterSerializer],
-        responses={200: FactoryAllocationOutputSerializer(many=True), **errors(400, 403)},
+        responses={200: FactoryOfferOutputSerializer(many=True), **errors(400, 403)},
     )
     def get(self, request: Request) -> Response:
         """Offers made to your factory, newest first; `?status=offered` for the ones awaiting your answer."""
@@ -63,21 +63,21 @@ class OfferListApi(ApiView):
         offers = order_selectors.offer_list(
             factory=factory_selectors.factory_of(request_user(request)), **filters.validated_data
         )
-        return self.paginate(request, offers, FactoryAllocationOutputSerializer)
+        paginator = Pagination()
+        page: list[Allocation] = paginator.paginate_queryset(offers, request, view=self) or []
+        context = deal_apis.offer_context([a.pk for a in page])
+        return paginator.get_paginated_response(FactoryOfferOutputSerializer(page, many=True, context=context).data)
 
 
 class OfferDetailApi(ApiView):
     permission_classes = [IsFactory]
 
-    @extend_schema(
-        operation_id="offers_retrieve", responses={200: FactoryAllocationOutputSerializer, **errors(403, 404)}
-    )
+    @extend_schema(operation_id="offers_retrieve", responses={200: FactoryOfferOutputSerializer, **errors(403, 404)})
     def get(self, request: Request, allocation_id: int) -> Response:
         """One of your offers: the order's spec, your share, the planned days and the deadline."""
-        offer = order_selectors.offer_get(
+        return deal_apis.offer_response(
             factory=factory_selectors.factory_of(request_user(request)), allocation_id=allocation_id
         )
-        return Response(FactoryAllocationOutputSerializer(offer).data)
 
 
 class OfferAcceptApi(ApiView):
@@ -86,7 +86,7 @@ class OfferAcceptApi(ApiView):
     @extend_schema(
         operation_id="offers_accept",
         request=None,
-        responses={200: FactoryAllocationOutputSerializer, **errors(403, 404, 409)},
+        responses={200: FactoryOfferOutputSerializer, **errors(403, 404, 409)},
     )
     def post(self, request: Request, allocation_id: int) -> Response:
         """Take the offer. An expired or already answered offer is a 409."""
@@ -95,11 +95,7 @@ class OfferAcceptApi(ApiView):
             services.offer_accept(allocation_id=allocation_id, factory=factory, actor=request_user(request))
         except Allocation.DoesNotExist as exc:
             raise NotFound("Offer not found.") from exc
-        return Response(
-            FactoryAllocationOutputSerializer(
-                order_selectors.offer_get(factory=factory, allocation_id=allocation_id)
-            ).data
-        )
+        return deal_apis.offer_response(factory=factory, allocation_id=allocation_id)
 
 
 class OfferDeclineApi(ApiView):
@@ -108,7 +104,7 @@ class OfferDeclineApi(ApiView):
     @extend_schema(
         operation_id="offers_decline",
         request=OfferDeclineInputSerializer,
-        responses={200: FactoryAllocationOutputSerializer, **errors(400, 403, 404, 409)},
+        responses={200: FactoryOfferOutputSerializer, **errors(400, 403, 404, 409)},
     )
     def post(self, request: Request, allocation_id: int) -> Response:
         """Turn the offer down; its capacity is released and the share goes to the next factory."""
@@ -124,11 +120,7 @@ class OfferDeclineApi(ApiView):
             )
         except Allocation.DoesNotExist as exc:
             raise NotFound("Offer not found.") from exc
-        return Response(
-            FactoryAllocationOutputSerializer(
-                order_selectors.offer_get(factory=factory, allocation_id=allocation_id)
-            ).data
-        )
+        return deal_apis.offer_response(factory=factory, allocation_id=allocation_id)
 
 
 class OrderExplanationApi(ApiView):

@@ -23,7 +23,7 @@ from django.utils import timezone
 from matching import engine, optimizer, selectors
 from matching.models import MatchRun
 from matching.services import decide, open_work, order_match, orders_lock_for_matching, place_decision, placement
-from orders.models import RETURNED_ALLOCATION_STATUSES, AllocationStatus, Order, OrderStatus
+from orders.models import AWAITING_ANSWER_STATUSES, RETURNED_ALLOCATION_STATUSES, Order, OrderStatus
 
 CAME_BACK = RETURNED_ALLOCATION_STATUSES
 
@@ -33,7 +33,7 @@ def batch_candidates(*, around: int) -> list[int]:
     cutoff = timezone.now() - timedelta(seconds=settings.MATCHING_BATCH_WINDOW_SECONDS)
     ids = (
         Order.objects.filter(status=OrderStatus.MATCHING)
-        .exclude(allocations__status=AllocationStatus.OFFERED)
+        .exclude(allocations__status__in=AWAITING_ANSWER_STATUSES)
         .filter(Q(created_at__gte=cutoff) | Q(allocations__status__in=CAME_BACK) | Q(pk=around))
         .order_by("pk")
         .values_list("pk", flat=True)

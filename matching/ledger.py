@@ -35,6 +35,7 @@ from django.utils import timezone
 from factories.models import CapacityDay
 from matching.models import Reservation
 from orders.models import (
+    AWAITING_ANSWER_STATUSES,
     COMMITTED_ALLOCATION_STATUSES,
     HOLDING_ALLOCATION_STATUSES,
     LIVE_ALLOCATION_STATUSES,
@@ -217,7 +218,7 @@ def order_problems(*, stuck_after_seconds: int | None = None) -> list[LedgerProb
     cutoff = timezone.now() - timedelta(seconds=stuck_after_seconds)
     stuck = (
         Order.objects.filter(status=OrderStatus.MATCHING, updated_at__lte=cutoff)
-        .filter(~Exists(Allocation.objects.filter(order_id=OuterRef("pk"), status=AllocationStatus.OFFERED)))
+        .filter(~Exists(Allocation.objects.filter(order_id=OuterRef("pk"), status__in=AWAITING_ANSWER_STATUSES)))
         .order_by("pk")
         .values_list("pk", "updated_at")
     )

@@ -23,7 +23,7 @@ from factories.models import TRACK_RECORD_FIELDS, CapacityDay, Factory, FactoryS
 from marketplace.accounts.models import User
 from matching import engine
 from matching.engine import FactoryState, OrderSpec
-from matching.models import MatchRun
+from matching.models import FactoryPriceLevel, MatchRun
 from orders import selectors as order_selectors
 from orders.models import Order
 
@@ -75,6 +75,9 @@ def active_factory_states(*, factory_ids: list[int] | None = None) -> dict[int, 
         through = getattr(Factory, rel).through
         for fid, code in through.objects.filter(**ids_filter).values_list("factory_id", key):
             caps[rel][fid].add(code)
+    learned = dict(
+        FactoryPriceLevel.objects.filter(factory_id__in=qs.values("pk")).values_list("pk", "price_per_minute")
+    )
     states: dict[int, FactoryState] = {}
     for row in qs.values(*_FACTORY_FIELDS):
         fid = row["id"]
@@ -88,6 +91,7 @@ def active_factory_states(*, factory_ids: list[int] | None = None) -> dict[int, 
             min_qty=row["min_order_qty"],
             max_qty=row["max_order_qty"],
             price_per_minute=row["price_per_minute"],
+            learned_price_per_minute=learned.get(fid),
             jobs_delivered=row["jobs_delivered"],
             jobs_on_time=row["jobs_on_time"],
             qc_pieces=row["qc_pieces"],
@@ -169,8 +173,8 @@ class MarketSnapshot:
 _local = threading.local()
 
 # One round trip: changes to the set of active factories, to any factory saved (profile, status,
-# pause) and to the capability tables. Record counters moved by F() updates do not save the row;
-# they are picked up when the snapshot is older than MATCHING_SNAPSHOT_MAX_AGE_SECONDS.
+# pause), to the capability tables and to the learned price levels. Record counters moved by F()
+# updates do not save the row; they are picked up when the snapshot is older than MATCHING_SNAPSHOT_MAX_AGE_SECONDS.
 _VERSION_SQL = """
 SELECT
   (SELECT count(*) FROM {factory} WHERE status = %s),
@@ -178,7 +182,8 @@ SELECT
   (SELECT max(updated_at) FROM {factory}),
   (SELECT count(*) FROM {categories}),
   (SELECT count(*) FROM {processes}),
-  (SELECT count(*) FROM {fabrics})
+  (SELECT count(*) FROM {fabrics}),
+  (SELECT max(updated_at) FROM {price_levels})
 """
 
 
@@ -189,6 +194,7 @@ def market_version() -> tuple[object, ...]:
         categories=Factory.categories.through._meta.db_table,
         processes=Factory.processes.through._meta.db_table,
         fabrics=Factory.fabrics.through._meta.db_table,
+        price_levels=FactoryPriceLevel._meta.db_table,
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [FactoryStatus.ACTIVE, FactoryStatus.ACTIVE])

@@ -66,6 +66,12 @@ class CandidateSerializer(serializers.Serializer):
     terms = serializers.DictField(child=serializers.FloatField())
     days = serializers.JSONField(help_text="[[ISO day, minutes], ...]")
     placeable_qty = serializers.IntegerField(allow_null=True, required=False)
+    price_per_minute = serializers.CharField(
+        required=False, help_text="The price per SAM minute the price term quoted with (learned or profile)."
+    )
+    price_learned = serializers.BooleanField(
+        required=False, help_text="True when the level was learned from the factory's counters and accepted terms."
+    )
 
 
 class MerchantMatchRunSerializer(serializers.Serializer):

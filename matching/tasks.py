@@ -28,6 +28,9 @@ def expire_offers() -> int:
     expired = 0
     for allocation_id in services.offers_due_for_expiry():
         expired += int(services.offer_expire(allocation_id=allocation_id))
+    # Samples not shipped by their round's deadline end their share the same way.
+    for allocation_id in services.samples_due_for_expiry():
+        expired += int(services.sample_expire(allocation_id=allocation_id))
     return expired
 
 

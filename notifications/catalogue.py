@@ -247,6 +247,58 @@ KINDS: dict[str, Kind] = _kinds(
         ),
         channels=frozenset({EMAIL}),
         label=_("Purchase order issued"),
+    # --- the deal: counter-offers and samples (matching.services.counters / samples) --------------
+    Kind(
+        "offer.countered",
+        MERCHANT,
+        _("Counter-offer on order #%(order_id)s: %(title)s"),
+        _(
+            "%(factory)s asks ¥%(counter_price)s a piece (your target ¥%(target_price)s)%(counter_date)s. "
+            "%(note)s Answer by %(counter_expires)s."
+        ),
+        label=_("Counter-offer received"),
+    ),
+    Kind(
+        "counter.accepted",
+        FACTORY,
+        _("Counter-offer accepted: %(title)s"),
+        _("The merchant took your ¥%(counter_price)s for %(quantity)s pieces of order #%(order_id)s."),
+        label=_("Counter-offer accepted"),
+    ),
+    Kind(
+        "counter.rejected",
+        FACTORY,
+        _("Counter-offer declined: %(title)s"),
+        _("The merchant kept to its terms for order #%(order_id)s; the booked minutes are free again. %(reason)s"),
+        label=_("Counter-offer declined"),
+    ),
+    Kind(
+        "sample.shipped",
+        MERCHANT,
+        _("Sample shipped for order #%(order_id)s: %(title)s"),
+        _("%(factory)s sent sample round %(round_no)s by %(carrier)s (%(tracking)s). Approve it or ask for changes."),
+        label=_("Sample shipped"),
+    ),
+    Kind(
+        "sample.approved",
+        FACTORY,
+        _("Sample approved: %(title)s"),
+        _("The merchant approved your sample: the bulk of %(quantity)s pieces of order #%(order_id)s goes ahead."),
+        label=_("Sample approved"),
+    ),
+    Kind(
+        "sample.changes_requested",
+        FACTORY,
+        _("Sample changes requested: %(title)s"),
+        _("Round %(round_no)s of order #%(order_id)s: %(comment)s"),
+        label=_("Sample changes requested"),
+    ),
+    Kind(
+        "sample.rejected",
+        FACTORY,
+        _("Sample rejected: %(title)s"),
+        _("The merchant rejected your sample for order #%(order_id)s; the booked minutes are free again. %(comment)s"),
+        label=_("Sample rejected"),
     ),
     # --- platform admins -------------------------------------------------------------------------
     Kind(

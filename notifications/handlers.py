@@ -8,6 +8,7 @@ tells nobody twice. Handlers re-read the rows they speak of and say nothing when
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from contracts.events import PURCHASE_ORDER_ISSUED
 from contracts.models import PurchaseOrder
@@ -16,7 +17,8 @@ from factories.models import Factory, FactoryStatus
 from floor.events import DEADLINE_RISK_OPENED, DEADLINE_RISK_RESOLVED, LIVE_CAPACITY_APPLIED
 from marketplace.outbox.models import DomainEvent
 from marketplace.outbox.registry import on
-from matching.events import OFFERS_MADE
+from matching.events import COUNTER_ANSWERED, OFFER_COUNTERED, OFFERS_MADE, SAMPLE_CHANGED
+from matching.models import Counter, CounterStatus, SampleRound, SampleStatus
 from notifications import facts
 from notifications.services import admins, notify
 from orders.events import ALLOCATION_STATUS_CHANGED, ORDER_POSTED, ORDER_STATUS_CHANGED
@@ -41,7 +43,7 @@ def _offer_kind(payload: dict[str, object]) -> str | None:
     before, after = payload.get("from"), payload.get("to")
     if before == AllocationStatus.OFFERED and after == AllocationStatus.WITHDRAWN:
         return "offer.withdrawn"
-    if before in (AllocationStatus.ACCEPTED, AllocationStatus.IN_PRODUCTION):
+    if before in (AllocationStatus.SAMPLING, AllocationStatus.ACCEPTED, AllocationStatus.IN_PRODUCTION):
         if after == AllocationStatus.CANCELLED:
             return "share.cancelled"
         if after == AllocationStatus.WITHDRAWN:
@@ -136,6 +138,8 @@ def allocation_status_changed(event: DomainEvent) -> None:
         return
     data = facts.offer_facts(allocation) | {"reason": event.payload.get("message", "")}
     if _declined(event.payload):
+        if _merchant_said_no(allocation):
+            return  # the merchant turned down the counter or the sample itself: the factory is told instead
         order = allocation.order
         notify(
             kind="order.share_declined",
@@ -277,3 +281,111 @@ def purchase_order_issued(event: DomainEvent) -> None:
                 url=url,
                 subject=("allocation", allocation.pk),
             )
+# --- the deal: counter-offers and samples ------------------------------------------------------------
+
+
+def _merchant_said_no(allocation: Allocation) -> bool:
+    return (
+        Counter.objects.filter(allocation=allocation, status=CounterStatus.REJECTED).exists()
+        or SampleRound.objects.filter(allocation=allocation, status=SampleStatus.REJECTED).exists()
+    )
+
+
+def _deal_of(event: DomainEvent) -> Allocation | None:
+    return (
+        Allocation.objects.select_related("order__merchant__owner", "factory__owner")
+        .filter(pk=event.subject_id)
+        .first()
+    )
+
+
+def _counter_facts(counter: Counter) -> dict[str, object]:
+    return {
+        "factory": counter.factory.name,
+        "counter_price": f"{counter.unit_price:.2f}",
+        "target_price": f"{counter.allocation.order.target_unit_price:.2f}",
+        "counter_date": f", ship by {counter.ship_by.isoformat()}" if counter.ship_by else "",
+        "note": counter.note,
+        "counter_expires": timezone.localtime(counter.expires_at).strftime("%H:%M"),
+        "reason": counter.answer_reason,
+    }
+
+
+@on(OFFER_COUNTERED, queue=QUEUE, inline=True)
+@on(COUNTER_ANSWERED, queue=QUEUE, inline=True)
+def counter_changed(event: DomainEvent) -> None:
+    allocation = _deal_of(event)
+    counter = (
+        Counter.objects.select_related("factory", "allocation__order")
+        .filter(pk=event.payload.get("counter_id"))
+        .first()
+    )
+    if allocation is None or counter is None:
+        return
+    data = facts.offer_facts(allocation) | _counter_facts(counter)
+    if event.kind == OFFER_COUNTERED:
+        if event.payload.get("auto") or counter.auto_accepted:
+            # Taken at once by the merchant's own rule: the factory hears "accepted", the merchant the order's news.
+            return
+        order = allocation.order
+        notify(
+            kind="offer.countered",
+            recipients=[order.merchant.owner],
+            key=f"offer.countered:{counter.pk}",
+            data=data | facts.order_facts(order),
+            url=facts.order_url(order),
+            subject=("order", order.pk),
+        )
+        return
+    kind = "counter.accepted" if event.payload.get("accepted") else "counter.rejected"
+    notify(
+        kind=kind,
+        recipients=[allocation.factory.owner],
+        key=f"{kind}:{counter.pk}",
+        data=data,
+        url=facts.job_url(allocation) if kind == "counter.accepted" else facts.inbox_url(),
+        subject=("allocation", allocation.pk),
+    )
+
+
+SAMPLE_KINDS = {
+    SampleStatus.SHIPPED: "sample.shipped",
+    SampleStatus.APPROVED: "sample.approved",
+    SampleStatus.CHANGES_REQUESTED: "sample.changes_requested",
+    SampleStatus.REJECTED: "sample.rejected",
+}
+
+
+@on(SAMPLE_CHANGED, queue=QUEUE, inline=True, when=lambda p: p.get("status") in SAMPLE_KINDS)
+def sample_changed(event: DomainEvent) -> None:
+    allocation = _deal_of(event)
+    sample = SampleRound.objects.filter(pk=event.payload.get("round_id")).first()
+    if allocation is None or sample is None:
+        return
+    kind = SAMPLE_KINDS[event.payload["status"]]
+    order = allocation.order
+    data = facts.offer_facts(allocation) | {
+        "factory": allocation.factory.name,
+        "round_no": sample.round_no,
+        "carrier": sample.carrier,
+        "tracking": sample.tracking,
+        "comment": sample.comment,
+    }
+    if kind == "sample.shipped":
+        notify(
+            kind=kind,
+            recipients=[order.merchant.owner],
+            key=f"{kind}:{sample.pk}",
+            data=data | facts.order_facts(order),
+            url=facts.order_url(order),
+            subject=("order", order.pk),
+        )
+        return
+    notify(
+        kind=kind,
+        recipients=[allocation.factory.owner],
+        key=f"{kind}:{sample.pk}",
+        data=data,
+        url=facts.job_url(allocation) if kind != "sample.rejected" else facts.inbox_url(),
+        subject=("allocation", allocation.pk),
+    )

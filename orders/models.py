@@ -21,6 +21,8 @@ class OrderStatus(models.TextChoices):
 
 class AllocationStatus(models.TextChoices):
     OFFERED = "offered", "Offered"
+    # Taken by the factory, waiting for the merchant to approve its sample: the bulk's minutes stay held.
+    SAMPLING = "sampling", "Sampling"
     ACCEPTED = "accepted", "Accepted"
     DECLINED = "declined", "Declined"
     EXPIRED = "expired", "Expired"
@@ -34,6 +36,7 @@ class AllocationStatus(models.TextChoices):
 # An allocation holds capacity while in one of these.
 LIVE_ALLOCATION_STATUSES = (
     AllocationStatus.OFFERED,
+    AllocationStatus.SAMPLING,
     AllocationStatus.ACCEPTED,
     AllocationStatus.IN_PRODUCTION,
 )
@@ -45,9 +48,11 @@ COMMITTED_ALLOCATION_STATUSES = (
     AllocationStatus.DELIVERED,
 )
 # Counts against the order's quantity: offered or committed.
-HOLDING_ALLOCATION_STATUSES = (AllocationStatus.OFFERED, *COMMITTED_ALLOCATION_STATUSES)
+HOLDING_ALLOCATION_STATUSES = (AllocationStatus.OFFERED, AllocationStatus.SAMPLING, *COMMITTED_ALLOCATION_STATUSES)
+# Work pending on an order in matching: an offer waiting for its factory, a sample for its merchant.
+AWAITING_ANSWER_STATUSES = (AllocationStatus.OFFERED, AllocationStatus.SAMPLING)
 # Nothing cut or sewn yet: the share can still move to another factory.
-UNSTARTED_ALLOCATION_STATUSES = (AllocationStatus.OFFERED, AllocationStatus.ACCEPTED)
+UNSTARTED_ALLOCATION_STATUSES = (AllocationStatus.OFFERED, AllocationStatus.SAMPLING, AllocationStatus.ACCEPTED)
 # Work has begun (or is done): the share stays with its factory.
 STARTED_ALLOCATION_STATUSES = (AllocationStatus.IN_PRODUCTION, AllocationStatus.SHIPPED, AllocationStatus.DELIVERED)
 # The factory's open jobs: accepted and not yet shipped.
@@ -95,6 +100,12 @@ class Order(models.Model):
     status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.MATCHING)
     unmatched_reason = models.TextField(blank=True)
     repeat_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="repeats")
+    # The deal (matching.services.counters / samples): counters up to +x % of the target price with no
+    # date change are accepted at once (None: the merchant's default); a sample before the bulk.
+    counter_auto_accept_pct = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    sample_required = models.BooleanField(default=False)
+    sample_quantity = models.PositiveIntegerField(null=True, blank=True)
+    sample_fee = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     idempotency_key = models.CharField(max_length=128, null=True, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

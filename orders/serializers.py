@@ -151,6 +151,31 @@ class OrderCreateInputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Days until the fabric is at the factory (defaults to the fabric's usual lead time).",
     )
+    counter_auto_accept_pct = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        required=False,
+        allow_null=True,
+        help_text="Accept factories' counter-offers up to this % over the target price (no date change) at once; "
+        "defaults to your account's rule.",
+    )
+    sample_required = serializers.BooleanField(
+        required=False, default=False, help_text="The chosen factory makes a sample for your approval before bulk."
+    )
+    sample_quantity = StrictIntegerField(
+        min_value=1, max_value=100, required=False, allow_null=True, help_text="Pieces in the sample (default 1)."
+    )
+    sample_fee = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=MAX_PRICE,
+        required=False,
+        allow_null=True,
+        help_text="What you pay the factory for the sample, if anything.",
+    )
 
     def validate_processes(self, value: list[Process]) -> list[Process]:
         return list({p.pk: p for p in value}.values())
@@ -182,6 +207,10 @@ class OrderCreateInputSerializer(serializers.Serializer):
             breakdown=list(data.get("breakdown") or []),
             sam_override=data.get("sam_override"),
             material_lead_days=data.get("material_lead_days"),
+            counter_auto_accept_pct=data.get("counter_auto_accept_pct"),
+            sample_required=data.get("sample_required", False),
+            sample_quantity=data.get("sample_quantity"),
+            sample_fee=data.get("sample_fee"),
         )
 
 
@@ -328,6 +357,10 @@ class OrderOutputSerializer(serializers.ModelSerializer):
             "first_offered_at",
             "confirmed_at",
             "delivered_at",
+            "counter_auto_accept_pct",
+            "sample_required",
+            "sample_quantity",
+            "sample_fee",
         ]
         read_only_fields = fields
 
@@ -457,7 +490,9 @@ class FactoryAllocationOutputSerializer(serializers.ModelSerializer):
     seconds_left = serializers.SerializerMethodField(
         help_text="Seconds until an open offer expires; null otherwise.", allow_null=True
     )
-    actions = serializers.SerializerMethodField(help_text="What the factory may do now: accept, decline, report, ship.")
+    actions = serializers.SerializerMethodField(
+        help_text="What the factory may do now: accept, counter, decline, report, ship, ship_sample."
+    )
 
     class Meta:
         model = Allocation

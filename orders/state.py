@@ -26,7 +26,9 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 ALLOCATION_TRANSITIONS: dict[str, frozenset[str]] = {
-    A.OFFERED: frozenset({A.ACCEPTED, A.DECLINED, A.EXPIRED, A.WITHDRAWN}),
+    A.OFFERED: frozenset({A.ACCEPTED, A.SAMPLING, A.DECLINED, A.EXPIRED, A.WITHDRAWN}),
+    # The merchant approves the sample (accepted), rejects it (declined), or it is never shipped (expired).
+    A.SAMPLING: frozenset({A.ACCEPTED, A.DECLINED, A.EXPIRED, A.WITHDRAWN, A.CANCELLED}),
     A.ACCEPTED: frozenset({A.IN_PRODUCTION, A.CANCELLED, A.WITHDRAWN}),
     # Withdrawn from production only when a late share is re-routed before any piece was finished.
     A.IN_PRODUCTION: frozenset({A.SHIPPED, A.WITHDRAWN}),
@@ -65,10 +67,11 @@ def order_actions(order: Order) -> frozenset[str]:
 
 
 def allocation_actions(allocation: Allocation, *, now: datetime | None = None) -> frozenset[str]:
-    """What the allocation's factory may do with it now: accept, decline, report (progress), ship."""
+    """What the allocation's factory may do with it now: accept, counter, decline, report (progress), ship."""
     if allocation.status == A.OFFERED:
         live = allocation.expires_at > (now or timezone.now())
-        return frozenset({"accept", "decline"}) if live else frozenset()
+        # (While the factory's counter-offer waits for the merchant, matching withholds accept and counter.)
+        return frozenset({"accept", "counter", "decline"}) if live else frozenset()
     if allocation.status == A.ACCEPTED:
         return frozenset({"report"})
     if allocation.status == A.IN_PRODUCTION:

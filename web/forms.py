@@ -67,6 +67,17 @@ class OrderForm(forms.Form):
         label=_("Days until fabric arrives (optional)"), required=False, min_value=0, max_value=60
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=128, required=False)
+    # the deal (web/merchant/_deal_fields.html)
+    sample_required = forms.BooleanField(label=_("A sample first, for my approval"), required=False)
+    sample_quantity = forms.IntegerField(label=_("Sample pieces"), required=False, min_value=1, max_value=100)
+    counter_auto_accept_pct = forms.DecimalField(
+        label=_("Accept counter-offers up to this % over my price at once (optional)"),
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        max_digits=5,
+        decimal_places=2,
+    )
 
     colour_rows = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_COLOURS, required=False)
 
@@ -149,6 +160,9 @@ class OrderForm(forms.Form):
             breakdown=self.grid if named else [],
             sam_override=d.get("sam_override"),
             material_lead_days=d.get("material_lead_days"),
+            sample_required=bool(d.get("sample_required")),
+            sample_quantity=d.get("sample_quantity") if d.get("sample_required") else None,
+            counter_auto_accept_pct=d.get("counter_auto_accept_pct"),
         )
 
 

@@ -27,6 +27,7 @@ ORDER_STATUS = {
 
 ALLOCATION_STATUS = {
     "offered": _("Offered"),
+    "sampling": _("Sample first"),
     "accepted": _("Accepted"),
     "declined": _("Declined"),
     "expired": _("Expired"),
@@ -76,6 +77,8 @@ EVENT_KIND = {
     "offered": _("Offered to a factory"),
     "progress": _("Production reported"),
     "rerouted": _("Share re-routed to another factory"),
+    "countered": _("A factory made a counter-offer"),
+    "sample": _("Sample"),
 }
 
 CATEGORY = {

@@ -15,6 +15,7 @@ from web.views import (
     push,
     webhooks,
 )
+from web.views import dashboard, deal, factory, merchant, notifications, pages, preferences, push, webhooks
 
 app_name = "web"
 
@@ -71,4 +72,13 @@ urlpatterns = [
     path("threads/<int:allocation_id>/", conversation.thread_post, name="thread_post"),
     # a confirmed share's purchase order (its merchant, its factory, admins)
     path("purchase-orders/<int:allocation_id>.pdf", contracts.purchase_order_pdf_view, name="purchase_order_pdf"),
+    # the deal: counter-offers and samples (web.views.deal)
+    path("factory/offers/<int:allocation_id>/counter/", deal.offer_counter_view, name="factory_offer_counter"),
+    path("factory/samples/<int:allocation_id>/", deal.sample_page, name="factory_sample"),
+    path("factory/samples/<int:allocation_id>/ship/", deal.sample_ship_view, name="factory_sample_ship"),
+    path("orders/allocations/<int:allocation_id>/counter/accept/", deal.counter_accept_view, name="counter_accept"),
+    path("orders/allocations/<int:allocation_id>/counter/reject/", deal.counter_reject_view, name="counter_reject"),
+    path("orders/allocations/<int:allocation_id>/sample/approve/", deal.sample_approve_view, name="sample_approve"),
+    path("orders/allocations/<int:allocation_id>/sample/changes/", deal.sample_changes_view, name="sample_changes"),
+    path("orders/allocations/<int:allocation_id>/sample/reject/", deal.sample_reject_view, name="sample_reject"),
 ]

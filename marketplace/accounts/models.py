@@ -34,6 +34,8 @@ class Merchant(models.Model):
     name = models.CharField(max_length=200)
     region = models.ForeignKey("factories.Region", on_delete=models.PROTECT, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Default auto-accept rule for factories' counter-offers: up to +x % of the target, no date change.
+    counter_auto_accept_pct = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

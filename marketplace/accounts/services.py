@@ -1,5 +1,7 @@
 """Account writes: users (with Django's password validators) and merchant sign-up."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -48,3 +50,10 @@ def token_for(*, user: User) -> str:
 
 def token_revoke(*, user: User) -> None:
     Token.objects.filter(user=user).delete()
+
+
+def merchant_counter_rule_set(*, merchant: Merchant, pct: Decimal | None) -> Merchant:
+    """The merchant's default rule: counter-offers up to +pct % of the target, no date change, are taken at once."""
+    merchant.counter_auto_accept_pct = pct
+    merchant.save(update_fields=["counter_auto_accept_pct"])
+    return merchant

@@ -480,3 +480,10 @@ PO_LATE_PENALTY_CAP_PERCENT = env_str("PO_LATE_PENALTY_CAP_PERCENT", "10")
 PO_PDF_FONT_FAMILIES = env_list("PO_PDF_FONT_FAMILIES", ["WenQuanYi Micro Hei", "Noto Sans CJK SC"])
 # Rendered PDFs are cached by document number (a number never changes its content).
 PO_PDF_CACHE_SECONDS = env_int("PO_PDF_CACHE_SECONDS", 7 * 24 * 3600)
+# --- deal: counter-offers and samples (matching.services.counters, matching.services.samples) ---
+# How long the merchant has to answer a factory's counter-offer; the capacity stays held meanwhile.
+COUNTER_TTL_SECONDS = env_int("COUNTER_TTL_SECONDS", 7200)
+# Rounds of sample changes before the merchant must approve or reject.
+SAMPLE_MAX_ROUNDS = env_int("SAMPLE_MAX_ROUNDS", 3)
+# Days a factory has to make and ship a sample (each round) before it expires like an offer.
+SAMPLE_SHIP_DAYS = env_int("SAMPLE_SHIP_DAYS", 7)

@@ -207,7 +207,7 @@ class _Category:
     def __init__(self, states: list[FactoryState], index: FactoryIndex) -> None:
         self.states = states
         self.ids = np.array([f.id for f in states], dtype=np.int64)
-        self.ppm = np.array([float(f.price_per_minute) for f in states], dtype=np.float64)
+        self.ppm = np.array([float(f.quote_per_minute) for f in states], dtype=np.float64)
         self.min_qty = np.array([f.min_qty for f in states], dtype=np.int64)
         self.max_qty = np.array([f.max_qty for f in states], dtype=np.int64)
         self.records = np.array([index.record(f) for f in states], dtype=np.float64).reshape(len(states), 4)

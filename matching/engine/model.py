@@ -82,6 +82,8 @@ class FactoryState:
     min_qty: int
     max_qty: int
     price_per_minute: Decimal = Decimal("0.8")
+    # What the factory really asked per minute in its counters and accepted terms (None: no deal yet).
+    learned_price_per_minute: Decimal | None = None
     jobs_delivered: int = 0
     jobs_on_time: int = 0
     qc_pieces: int = 0
@@ -96,6 +98,11 @@ class FactoryState:
     # Free and total capacity per day over the horizon the caller loaded.
     free: dict[date, int] = field(default_factory=dict)
     capacity: dict[date, int] = field(default_factory=dict)
+
+    @property
+    def quote_per_minute(self) -> Decimal:
+        """The price the engine expects per minute: the learned level once there is one, else the profile's."""
+        return self.learned_price_per_minute if self.learned_price_per_minute is not None else self.price_per_minute
 
 
 @dataclass(frozen=True)

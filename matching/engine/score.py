@@ -142,7 +142,7 @@ def score_terms(
     in `window`) may be passed when the caller already has them; they are computed otherwise.
     """
     on_time, quality, acceptance, response = record if record is not None else record_terms(f)
-    price = price_term(float(f.price_per_minute * spec.minutes_per_piece), float(spec.target_unit_price))
+    price = price_term(float(f.quote_per_minute * spec.minutes_per_piece), float(spec.target_unit_price))
     start, end = window
     cap = window_sum(f.capacity, start, end, positive_only=False) if window_capacity is None else window_capacity
     free = free_in_window(f.free, start, end) if window_free is None else window_free

@@ -2,9 +2,13 @@
 
 First answer wins: an accept is a compare-and-set on the offered status, so of two factories
 accepting the same parallel offer at once exactly one succeeds and the rivals are withdrawn.
+A factory may also counter (matching.services.counters); while its counter waits for the
+merchant, it cannot take the offer's own terms.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,13 +17,28 @@ from factories.models import Factory
 from factories.services import factory_record_answer
 from marketplace.accounts.models import User
 from marketplace.errors import IllegalTransition
-from marketplace.queue import publish_on_commit
-from matching.services.release import allocation_release, allocations_release, retry_on_deadlock
-from orders.models import Allocation, AllocationStatus, Order, OrderStatus
+from matching.models import Counter, CounterStatus
+from matching.services.pricing import price_observe
+from matching.services.release import (
+    MATCH_ORDER_TASK,
+    allocation_release,
+    allocations_release,
+    rematch_after_commit,
+    retry_on_deadlock,
+)
+from matching.services.samples import sample_start
+from orders.models import Allocation, AllocationStatus, Order
 from orders.services import allocation_lock, allocation_transition, order_refresh_status
 
-# By name: matching.tasks imports these services.
-MATCH_ORDER_TASK = "matching.tasks.match_order"
+__all__ = [
+    "MATCH_ORDER_TASK",
+    "offer_accept",
+    "offer_decline",
+    "offer_expire",
+    "offer_take",
+    "offers_due_for_expiry",
+    "rematch_after_commit",
+]
 
 
 def _record_answer(allocation: Allocation, *, accepted: bool) -> None:
@@ -34,32 +53,46 @@ def offer_accept(*, allocation_id: int, factory: Factory, actor: User | None = N
         order, allocation = allocation_lock(allocation_id=allocation_id, factory=factory)
         if allocation.status == AllocationStatus.OFFERED and allocation.expires_at <= timezone.now():
             raise IllegalTransition("This offer has expired.", code="offer_expired")
-        allocation_transition(
-            allocation=allocation,
-            to_status=AllocationStatus.ACCEPTED,
-            actor=actor,
-            message=f"{factory.name} accepted.",
-            responded_at=timezone.now(),
-        )
+        if Counter.objects.filter(allocation=allocation, status=CounterStatus.PENDING).exists():
+            raise IllegalTransition("Your counter-offer is waiting for the merchant's answer.", code="counter_pending")
+        offer_take(order=order, allocation=allocation, actor=actor, message=f"{factory.name} accepted.")
         _record_answer(allocation, accepted=True)
-        if allocation.offer_group is not None:
-            # The first factory to accept a parallel offer wins: the others are withdrawn.
-            rivals = (
-                Allocation.objects.select_for_update(of=("self",))
-                .select_related("order", "factory")
-                .filter(
-                    order_id=allocation.order_id, offer_group=allocation.offer_group, status=AllocationStatus.OFFERED
-                )
-                .exclude(pk=allocation.pk)
-                .order_by("factory_id", "pk")
-            )
-            allocations_release(
-                allocations=rivals,
-                target=lambda _: AllocationStatus.WITHDRAWN,
-                message=f"Another factory accepted first ({factory.name}).",
-                actor=actor,
-            )
+        price_observe(factory_id=factory.pk, order=order, unit_price=allocation.unit_price)
         order_refresh_status(order=order, actor=actor)
+    return allocation
+
+
+def offer_take(*, order: Order, allocation: Allocation, actor: User | None, message: str, **fields: Any) -> Allocation:
+    """A locked offer is taken (a plain accept, or the merchant accepting its counter).
+
+    The share is accepted, or first goes to `sampling` when the order wants a sample. Parallel
+    rivals are withdrawn through the release path: the first to take the share wins.
+    """
+    to_status = AllocationStatus.SAMPLING if order.sample_required else AllocationStatus.ACCEPTED
+    allocation_transition(
+        allocation=allocation,
+        to_status=to_status,
+        actor=actor,
+        message=message,
+        responded_at=timezone.now(),
+        **fields,
+    )
+    if to_status == AllocationStatus.SAMPLING:
+        sample_start(order=order, allocation=allocation, actor=actor)
+    if allocation.offer_group is not None:
+        rivals = (
+            Allocation.objects.select_for_update(of=("self",))
+            .select_related("order", "factory")
+            .filter(order_id=allocation.order_id, offer_group=allocation.offer_group, status=AllocationStatus.OFFERED)
+            .exclude(pk=allocation.pk)
+            .order_by("factory_id", "pk")
+        )
+        allocations_release(
+            allocations=rivals,
+            target=lambda _: AllocationStatus.WITHDRAWN,
+            message=f"Another factory accepted first ({allocation.factory.name}).",
+            actor=actor,
+        )
     return allocation
 
 
@@ -83,7 +116,10 @@ def offer_decline(*, allocation_id: int, factory: Factory, reason: str = "", act
 
 @retry_on_deadlock
 def offer_expire(*, allocation_id: int) -> bool:
-    """Expire an offer past its deadline and move its share on. Quietly does nothing if it was answered."""
+    """Expire an offer (or its unanswered counter) past its deadline and move its share on.
+
+    Quietly does nothing if it was answered.
+    """
     with transaction.atomic():
         try:
             order, allocation = allocation_lock(allocation_id=allocation_id)
@@ -91,22 +127,18 @@ def offer_expire(*, allocation_id: int) -> bool:
             return False
         if allocation.status != AllocationStatus.OFFERED or allocation.expires_at > timezone.now():
             return False
+        countered = Counter.objects.filter(allocation=allocation, status=CounterStatus.PENDING).exists()
         allocation_release(
             allocation=allocation,
             to_status=AllocationStatus.EXPIRED,
-            message=f"{allocation.factory.name} did not answer in time.",
+            message=(
+                "The merchant did not answer the counter-offer in time."
+                if countered
+                else f"{allocation.factory.name} did not answer in time."
+            ),
         )
         rematch_after_commit(order, trigger="expired")
     return True
-
-
-def rematch_after_commit(order: Order, *, trigger: str) -> None:
-    """An order still in `matching` lost a share: place it again after commit.
-
-    (An order that goes back to `matching` is placed through its status event instead.)
-    """
-    if order.status == OrderStatus.MATCHING:
-        publish_on_commit(MATCH_ORDER_TASK, order.pk, trigger, queue="matching")
 
 
 def offers_due_for_expiry(*, limit: int = 500) -> list[int]:

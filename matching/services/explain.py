@@ -9,8 +9,9 @@ from typing import Any
 
 from django.conf import settings
 
+from factories.models import Factory
 from matching import engine
-from matching.models import MatchOutcome, MatchRun
+from matching.models import FactoryPriceLevel, MatchOutcome, MatchRun
 from orders.models import Allocation, Order
 
 SCREENED_OUT = frozenset({engine.REASON_CATEGORY, engine.REASON_PROCESS, engine.REASON_FABRIC})
@@ -62,6 +63,7 @@ def run_record(
                 "placeable_qty": c.placeable_qty,
             }
         )
+    _add_price_levels(rows)
     plan = [
         {
             "allocation_id": a.pk,
@@ -97,6 +99,18 @@ def run_record(
         plan=plan,
         duration_ms=round((time.perf_counter() - started) * 1000, 2),
     )
+
+
+def _add_price_levels(rows: list[dict[str, Any]]) -> None:
+    """The price level the price term quoted with: learned from the factory's deals, else its profile's."""
+    scored = [row for row in rows if row["terms"]]
+    ids = [row["factory_id"] for row in scored]
+    learned = dict(FactoryPriceLevel.objects.filter(pk__in=ids).values_list("pk", "price_per_minute"))
+    profile = dict(Factory.objects.filter(pk__in=ids).values_list("pk", "price_per_minute"))
+    for row in scored:
+        fid = row["factory_id"]
+        row["price_per_minute"] = str(learned.get(fid, profile.get(fid, "")))
+        row["price_learned"] = fid in learned
 
 
 def _share_days(decision: engine.Decision, factory_id: int) -> tuple[tuple[date, int], ...]:

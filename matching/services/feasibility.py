@@ -141,5 +141,5 @@ def _earliest_due_and_quotes(
     earliest.sort()
     safe = earliest[min(1, len(earliest) - 1)] if earliest else None
     quoted = [by_id[c.factory_id] for c in in_time if c.factory_id in by_id] or list(capable.values())
-    quotes = sorted((s.price_per_minute * minutes).quantize(Decimal("0.01")) for s in quoted)
+    quotes = sorted((s.quote_per_minute * minutes).quantize(Decimal("0.01")) for s in quoted)
     return safe, quotes

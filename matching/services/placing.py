@@ -27,7 +27,7 @@ from matching.models import MatchRun
 from matching.services.explain import run_record
 from matching.services.release import allocations_release, unstarted_target
 from matching.services.spec import OpenWork, decide, exact_top, open_work, placement
-from orders.models import Allocation, AllocationStatus, Order, OrderStatus
+from orders.models import UNSTARTED_ALLOCATION_STATUSES, Allocation, AllocationStatus, Order, OrderStatus
 from orders.services import allocations_lock, order_event, order_transition
 from orders.sizes import Grid, grid_size_totals, grid_split
 
@@ -123,9 +123,7 @@ def place_decision(
             # production are taken back, so no factory works on an order that cannot be completed.
             # Shares already in production stay with their factory.
             allocations_release(
-                allocations=allocations_lock(
-                    order=order, statuses=[AllocationStatus.OFFERED, AllocationStatus.ACCEPTED]
-                ),
+                allocations=allocations_lock(order=order, statuses=UNSTARTED_ALLOCATION_STATUSES),
                 target=unstarted_target,
                 message=f"The order could not be completed: {reason}",
             )

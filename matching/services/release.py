@@ -14,14 +14,19 @@ from datetime import date
 from typing import Any
 
 from django.db import OperationalError, transaction
+from django.utils import timezone
 
 from marketplace.accounts.models import User
+from marketplace.queue import publish_on_commit
 from matching.capacity import capacity_release
-from orders.models import Allocation, AllocationStatus
+from matching.models import Counter, CounterStatus, SampleRound, SampleStatus
+from orders.models import Allocation, AllocationStatus, Order, OrderStatus
 from orders.services import allocation_transition
 
 logger = logging.getLogger(__name__)
 DEADLOCK_RETRIES = 3
+# By name: matching.tasks imports these services.
+MATCH_ORDER_TASK = "matching.tasks.match_order"
 
 
 def retry_on_deadlock[**P, R](func: Callable[P, R]) -> Callable[P, R]:
@@ -65,7 +70,26 @@ def allocation_release(
     """
     if to_status != allocation.status:
         allocation_transition(allocation=allocation, to_status=to_status, actor=actor, message=message, **fields)
+        _close_deal(allocation, to_status=to_status)
     return capacity_release(allocation=allocation, from_day=from_day)
+
+
+def _close_deal(allocation: Allocation, *, to_status: str) -> None:
+    """A share that ended leaves no counter waiting for the merchant and no sample round open."""
+    if to_status not in (
+        AllocationStatus.DECLINED,
+        AllocationStatus.EXPIRED,
+        AllocationStatus.WITHDRAWN,
+        AllocationStatus.CANCELLED,
+    ):
+        return
+    expired = to_status == AllocationStatus.EXPIRED
+    Counter.objects.filter(allocation=allocation, status=CounterStatus.PENDING).update(
+        status=CounterStatus.EXPIRED if expired else CounterStatus.WITHDRAWN, answered_at=timezone.now()
+    )
+    SampleRound.objects.filter(allocation=allocation, status__in=[SampleStatus.MAKING, SampleStatus.SHIPPED]).update(
+        status=SampleStatus.EXPIRED if expired else SampleStatus.WITHDRAWN, answered_at=timezone.now()
+    )
 
 
 def unstarted_target(allocation: Allocation) -> str:
@@ -90,3 +114,12 @@ def allocations_release(
         allocation_release(allocation=allocation, to_status=target(allocation), message=message, actor=actor)
         ended += 1
     return ended
+
+
+def rematch_after_commit(order: Order, *, trigger: str) -> None:
+    """An order still in `matching` lost a share: place it again after commit.
+
+    (An order that goes back to `matching` is placed through its status event instead.)
+    """
+    if order.status == OrderStatus.MATCHING:
+        publish_on_commit(MATCH_ORDER_TASK, order.pk, trigger, queue="matching")

@@ -13,9 +13,15 @@ from django.utils import timezone
 from factories.models import Factory
 from marketplace.accounts.models import User
 from marketplace.errors import IllegalTransition, ValidationFailed
-from matching.services.answers import rematch_after_commit
-from matching.services.release import allocation_release, allocations_release, retry_on_deadlock, unstarted_target
+from matching.services.release import (
+    allocation_release,
+    allocations_release,
+    rematch_after_commit,
+    retry_on_deadlock,
+    unstarted_target,
+)
 from orders.models import (
+    AWAITING_ANSWER_STATUSES,
     STARTED_ALLOCATION_STATUSES,
     UNSTARTED_ALLOCATION_STATUSES,
     Allocation,
@@ -128,7 +134,7 @@ def orders_stuck_in_matching(*, older_than_seconds: int, limit: int = 500) -> li
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     return list(
         Order.objects.filter(status=OrderStatus.MATCHING, updated_at__lte=cutoff)
-        .exclude(allocations__status=AllocationStatus.OFFERED)
+        .exclude(allocations__status__in=AWAITING_ANSWER_STATUSES)
         .order_by("updated_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import DurationField, ExpressionWrapper, F, Value
 from django.utils import timezone
 
+from matching.models import CounterStatus
 from matching.services import orders_stuck_in_matching
 from notifications import facts
 from notifications.models import Notification
@@ -23,6 +24,8 @@ def offer_reminders_send(*, limit: int = 500) -> int:
     # The reminder is due at expires - (expires - offered) * fraction: a third of the offer's own time.
     due = list(
         Allocation.objects.filter(status=AllocationStatus.OFFERED, expires_at__gt=now)
+        # A countered offer waits for the merchant, not the factory: nothing to remind it of.
+        .exclude(counters__status=CounterStatus.PENDING)
         .annotate(
             left=ExpressionWrapper(F("expires_at") - Value(now), output_field=DurationField()),
             window=ExpressionWrapper((F("expires_at") - F("offered_at")) * fraction, output_field=DurationField()),

@@ -46,6 +46,11 @@ class OrderInput:
     breakdown: Grid = field(default_factory=list)
     sam_override: Decimal | None = None
     material_lead_days: int | None = None
+    # The deal: counters within +x % of the target are taken at once; a sample before the bulk.
+    counter_auto_accept_pct: Decimal | None = None
+    sample_required: bool = False
+    sample_quantity: int | None = None
+    sample_fee: Decimal | None = None
 
     def grid(self) -> Grid:
         """The grid to store: the one posted, or the size breakdown as one unnamed colour."""
@@ -70,7 +75,20 @@ class OrderInput:
             canonical["breakdown"] = [
                 {"colour": row["colour"], "sizes": dict(sorted(row["sizes"].items()))} for row in self.breakdown
             ]
+        deal = {
+            "counter_auto_accept_pct": _decimal_key(self.counter_auto_accept_pct),
+            "sample_required": self.sample_required,
+            "sample_quantity": self.sample_quantity,
+            "sample_fee": _decimal_key(self.sample_fee),
+        }
+        # Only when set, so the fingerprints of orders posted before the deal fields existed stay the same.
+        if self.sample_required or any(v is not None for k, v in deal.items() if k != "sample_required"):
+            canonical |= deal
         return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+def _decimal_key(value: Decimal | None) -> str | None:
+    return str(value.normalize()) if value is not None else None
 
 
 def order_minutes_per_piece(order: Order) -> Decimal:
@@ -121,6 +139,14 @@ def order_input_validate(data: OrderInput) -> None:
         raise ValidationFailed(f"Due date must be within {MAX_DUE_DAYS} days.", field="due_date", code="out_of_range")
     if data.target_unit_price <= 0:
         raise ValidationFailed("Target unit price must be positive.", field="target_unit_price", code="out_of_range")
+    if not data.sample_required and (data.sample_quantity is not None or data.sample_fee is not None):
+        raise ValidationFailed(
+            "A sample quantity or fee needs sample_required.", field="sample_required", code="sample_not_required"
+        )
+    if data.sample_quantity is not None and data.sample_quantity > data.quantity:
+        raise ValidationFailed(
+            "The sample cannot be larger than the order.", field="sample_quantity", code="out_of_range"
+        )
 
 
 def _grid_validate(data: OrderInput) -> None:
@@ -175,6 +201,10 @@ def order_create(
                 target_unit_price=data.target_unit_price,
                 sam_override=data.sam_override,
                 material_lead_days=data.material_lead_days,
+                counter_auto_accept_pct=data.counter_auto_accept_pct,
+                sample_required=data.sample_required,
+                sample_quantity=data.sample_quantity if data.sample_required else None,
+                sample_fee=data.sample_fee,
                 idempotency_key=idempotency_key or None,
                 request_fingerprint=fingerprint,
                 repeat_of=repeat_of,

@@ -18,7 +18,7 @@ def test_the_domain_says_what_each_party_may_do_next(merchant_a, factory_x):
     merchant, factory = client_for(merchant_a.owner), client_for(factory_x.owner)
 
     assert merchant.get(f"/api/v1/orders/{order.pk}/").json()["actions"] == ["cancel"]
-    assert factory.get(f"/api/v1/offers/{offer.pk}/").json()["actions"] == ["accept", "decline"]
+    assert factory.get(f"/api/v1/offers/{offer.pk}/").json()["actions"] == ["accept", "counter", "decline"]
     factory.post(f"/api/v1/offers/{offer.pk}/accept/")
     assert factory.get(f"/api/v1/offers/{offer.pk}/").json()["actions"] == ["report"]
     Allocation.objects.filter(pk=offer.pk).update(

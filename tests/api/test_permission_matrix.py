@@ -145,6 +145,17 @@ def nobody() -> dict[str, Expect]:
     return cells(merchant_a=404, merchant_b=404, factory_x=404, factory_y=404, admin=404)
 
 
+def merchant_a_allocation() -> dict[str, Expect]:
+    """/allocations/{X's share of A's order}/counter|sample/...: merchant A answers; merchant B finds nothing;
+    factories and admins are the wrong role (403)."""
+    return cells(merchant_a=OK, merchant_b=404, factory_x=403, factory_y=403, admin=403)
+
+
+def deal_parties() -> dict[str, Expect]:
+    """Reads of a share's deal (counter, sample): its order's merchant, its factory and admins; others 404."""
+    return cells(merchant_a=OK, merchant_b=404, factory_x=OK, factory_y=404, admin=OK)
+
+
 def floor_collection() -> dict[str, Expect]:
     """/floor/... of "my factory": each factory its own, an admin the one named by ?factory=, merchants 403."""
     return cells(merchant_a=403, merchant_b=403, factory_x=OK, factory_y=OK, admin=OK)
@@ -197,6 +208,9 @@ class World:
     webhook_delivery: int = 0  # its delivery of the notification above
     push_endpoint_a: str = ""  # merchant A's phone, subscribed to Web Push
     attachment: int = 0  # merchant A's tech pack on the production order, shared with its factories
+    allocation_countered: int = 0  # X's offer with a counter waiting for merchant A
+    allocation_sampling: int = 0  # X's share making its sample
+    allocation_sample_shipped: int = 0  # X's share whose sample waits for merchant A's judgement
     owned: dict[str, set[Any]] = field(default_factory=dict)
 
 
@@ -262,6 +276,18 @@ def build_world() -> World:
     allocation_declined = _offer_of(declined, x)
     matching_services.offer_decline(allocation_id=allocation_declined.pk, factory=x, reason="line full")
     matching_services.offer_accept(allocation_id=_offer_of(declined, z).pk, factory=z)
+
+    # The deal: a counter waiting for A; a sample being made; a sample shipped to A.
+    allocation_countered = _offer_of(a_order(), x)
+    matching_services.counter_make(
+        allocation_id=allocation_countered.pk, factory=x, terms=matching_services.CounterTerms(unit_price=Decimal("27"))
+    )
+    sampled = [a_order() for _ in range(2)]
+    Order.objects.filter(pk__in=[o.pk for o in sampled]).update(sample_required=True)
+    allocation_sampling, allocation_sample_shipped = (_offer_of(o, x) for o in sampled)
+    for allocation in (allocation_sampling, allocation_sample_shipped):
+        matching_services.offer_accept(allocation_id=allocation.pk, factory=x)
+    matching_services.sample_ship(allocation_id=allocation_sample_shipped.pk, factory=x, carrier="SF", tracking="S1")
 
     unmatched = a_order(category="polo")  # nobody makes polos
     match_order(unmatched.pk, "test")
@@ -353,6 +379,9 @@ def build_world() -> World:
         webhook_endpoint=webhook_a.pk,
         webhook_delivery=WebhookDelivery.objects.get(endpoint=webhook_a).pk,
         push_endpoint_a=push_a.endpoint,
+        allocation_countered=allocation_countered.pk,
+        allocation_sampling=allocation_sampling.pk,
+        allocation_sample_shipped=allocation_sample_shipped.pk,
     )
     world.attachment = attachment_upload(
         order_id=production.pk, uploaded_by=shop_a.owner, data=pdf_bytes(), name=f"tech pack {mark}.pdf"
@@ -397,6 +426,8 @@ def _check_world(world: World) -> None:
     assert Allocation.objects.get(pk=world.allocation_production).status == AllocationStatus.IN_PRODUCTION
     assert Allocation.objects.get(pk=world.allocation_declined).status == AllocationStatus.DECLINED
     assert Factory.objects.get(pk=world.factory_pending).status == "pending"
+    assert Allocation.objects.get(pk=world.allocation_countered).status == AllocationStatus.OFFERED
+    assert Allocation.objects.get(pk=world.allocation_sample_shipped).status == AllocationStatus.SAMPLING
 
 
 @pytest.fixture(scope="module")
@@ -644,6 +675,30 @@ ROWS: list[Row] = [
         {"allocation_id": "allocation_offered"}),
     Row("POST", f"{API}/offers/{{allocation_id}}/decline/", factory_x_allocation(),
         {"allocation_id": "allocation_offered"}, body=lambda w: {"reason": "line full"}),
+    # the deal: the factory counters and ships samples; the order's merchant answers; both parties read
+    Row("POST", f"{API}/offers/{{allocation_id}}/counter/", factory_x_allocation(),
+        {"allocation_id": "allocation_offered"}, body=lambda w: {"unit_price": "26.50", "note": "matrix"}),
+    Row("GET", f"{API}/allocations/{{allocation_id}}/counter/", deal_parties(),
+        {"allocation_id": "allocation_countered"}),
+    Row("POST", f"{API}/allocations/{{allocation_id}}/counter/accept/", merchant_a_allocation(),
+        {"allocation_id": "allocation_countered"}),
+    Row("POST", f"{API}/allocations/{{allocation_id}}/counter/reject/", merchant_a_allocation(),
+        {"allocation_id": "allocation_countered"}, body=lambda w: {"reason": "matrix"}),
+    Row("GET", f"{API}/merchant/counter-rule/",
+        cells(merchant_a=OK, merchant_b=OK, factory_x=403, factory_y=403, admin=403)),
+    Row("PUT", f"{API}/merchant/counter-rule/",
+        cells(merchant_a=OK, merchant_b=OK, factory_x=403, factory_y=403, admin=403),
+        body=lambda w: {"counter_auto_accept_pct": "5.00"}),
+    Row("GET", f"{API}/allocations/{{allocation_id}}/sample/", deal_parties(),
+        {"allocation_id": "allocation_sample_shipped"}),
+    Row("POST", f"{API}/allocations/{{allocation_id}}/sample/ship/", factory_x_allocation(),
+        {"allocation_id": "allocation_sampling"}, body=lambda w: {"carrier": "SF", "tracking": "M2"}),
+    Row("POST", f"{API}/allocations/{{allocation_id}}/sample/approve/", merchant_a_allocation(),
+        {"allocation_id": "allocation_sample_shipped"}),
+    Row("POST", f"{API}/allocations/{{allocation_id}}/sample/request-changes/", merchant_a_allocation(),
+        {"allocation_id": "allocation_sample_shipped"}, body=lambda w: {"comment": "matrix"}),
+    Row("POST", f"{API}/allocations/{{allocation_id}}/sample/reject/", merchant_a_allocation(),
+        {"allocation_id": "allocation_sample_shipped"}, body=lambda w: {"reason": "matrix"}),
     # the floor. Factory users ignore ?factory= (they always act for their own factory); admins need it.
     Row("POST", f"{API}/floor/events/",
         # Device keys only: a user's token is not a credential here, so it is a 401 like none at all.

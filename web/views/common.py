@@ -101,6 +101,19 @@ def error_text(exc: DomainError) -> str:
         "breakdown_mismatch": _("The colours and sizes do not add up to the quantity."),
         "exceeds_colour": _("That is more pieces of this colour than the job has left for the stage."),
         "unknown_colour": _("This job has no such colour."),
+        # the deal: counter-offers and samples
+        "counter_pending": _("A counter-offer is already waiting for the merchant's answer."),
+        "no_counter": _("There is no counter-offer waiting for an answer."),
+        "counter_expired": _("The counter-offer has expired."),
+        "offer_closed": _("This offer is no longer open."),
+        "no_change": _("A counter-offer changes the price or the ship-by date; to take the offer as it is, accept it."),
+        "ship_by_too_late": _("Shipped on that date, the goods would arrive after the due date."),
+        "capacity_gone": _("The factory no longer has the capacity held for this share."),
+        "no_sample": _("This share has no sample in progress."),
+        "sample_already_shipped": _("This sample round was already shipped."),
+        "sample_late": _("The sample was due earlier; this round has expired."),
+        "sample_not_shipped": _("The sample has not been shipped yet."),
+        "sample_rounds_exhausted": _("This was the last sample round: approve or reject it."),
     }
     if exc.code == "weak_password":
         return exc.message  # Django's password validators, already in the request's language.

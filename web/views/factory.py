@@ -24,6 +24,7 @@ from orders.services import allocation_report_progress, allocation_ship
 from orders.state import allocation_actions
 from web import labels, selectors
 from web.forms import DayForm, DeclineForm, OnceForm, ProgressForm, ShipForm, new_once_token, share_colours
+from web.selectors import deal as deal_selectors
 from web.views.common import AlreadyDone, error_text, factory_required, run_once
 
 CALENDAR_DAYS = 28
@@ -35,6 +36,10 @@ def _factory(request: HttpRequest) -> Factory:
 
 def _offers_context(request: HttpRequest, factory: Factory) -> dict[str, object]:
     offers = list(selectors.factory_open_offers(factory=factory))
+    # The deal: a counter waiting for the merchant replaces the card's Accept (web/factory/_counter.html).
+    pending = deal_selectors.pending_counters(allocation_ids=[o.pk for o in offers])
+    for offer in offers:
+        offer.pending_counter = pending.get(offer.pk)  # type: ignore[attr-defined]
     return {
         "offers": [(o, new_once_token()) for o in offers],
         "decline_reasons": list(labels.DECLINE_REASONS.items()),
@@ -54,6 +59,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "week_capacity": sum(d.capacity for d in week),
         "week_reserved": sum(d.reserved for d in week),
         "jobs_count": len(selectors.factory_jobs(factory=factory)),
+        "samples": deal_selectors.factory_samples(factory=factory),
         "tab": "inbox",
     }
     return render(request, "web/factory/inbox.html", context)
@@ -65,6 +71,8 @@ def offer_detail(request: HttpRequest, allocation_id: int) -> HttpResponse:
     """One offer, where a push notification leads: answer it, or see what became of it."""
     factory = _factory(request)
     allocation = selectors.factory_allocation_get(factory=factory, allocation_id=allocation_id)
+    if allocation.status == AllocationStatus.SAMPLING:
+        return redirect("web:factory_sample", allocation_id=allocation.pk)
     if allocation.status != AllocationStatus.OFFERED:
         if allocation.status in (AllocationStatus.ACCEPTED, AllocationStatus.IN_PRODUCTION, AllocationStatus.SHIPPED):
             return redirect("web:factory_job", allocation_id=allocation.pk)
@@ -74,6 +82,9 @@ def offer_detail(request: HttpRequest, allocation_id: int) -> HttpResponse:
             % {"status": labels.label(labels.ALLOCATION_STATUS, allocation.status)},
         )
         return redirect("web:factory_inbox")
+    allocation.pending_counter = deal_selectors.pending_counters(allocation_ids=[allocation.pk]).get(  # type: ignore[attr-defined]
+        allocation.pk
+    )
     context = {
         "offers": [(allocation, new_once_token())],
         "decline_reasons": list(labels.DECLINE_REASONS.items()),
@@ -133,6 +144,9 @@ def _answer(request: HttpRequest, allocation_id: int, *, accept: bool) -> HttpRe
     if allocation.status == AllocationStatus.ACCEPTED:
         messages.success(request, _("Accepted. The job is on your list."))
         return redirect("web:factory_job", allocation_id=allocation.pk)
+    if allocation.status == AllocationStatus.SAMPLING:
+        messages.success(request, _("Accepted. Make the sample first: the bulk waits for the merchant's approval."))
+        return redirect("web:factory_sample", allocation_id=allocation.pk)
     messages.success(request, _("Declined. The order goes to another factory."))
     return redirect("web:factory_inbox")
 

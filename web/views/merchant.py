@@ -22,6 +22,7 @@ from orders.services import order_create, order_receive, order_repeat
 from orders.state import order_actions
 from web import labels, selectors
 from web.forms import FeasibilityForm, OrderForm, RepeatForm, SignupForm, today_plus
+from web.selectors import deal as deal_selectors
 from web.views.common import error_text, merchant_required
 
 
@@ -150,6 +151,7 @@ def _render_detail(request: HttpRequest, order: Any, repeat_form: RepeatForm | N
             "can_receive": "receive" in actions,
             "can_repeat": "repeat" in actions,
             "repeat_form": repeat_form,
+            "deal": deal_selectors.order_deal(order=order),
         },
     )
 
