@@ -16,6 +16,7 @@ the audit needs no network. One browser; one context per role and language, sign
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -45,24 +46,29 @@ PHONE = {"width": 360, "height": 740}
 
 @dataclass(frozen=True)
 class Visit:
-    """One way to open a page: as whom, with which seeded objects as its URL arguments, and a query string."""
+    """One way to open a page: as whom, with which seeded objects as its URL arguments, a query string, and
+    on a phone (factories always are) or a desktop."""
 
     who: str
     args: tuple[str, ...] = ()
     query: str = ""
+    phone: bool = False
 
 
-def visit(who: str, *args: str, query: str = "") -> tuple[Visit]:
-    return (Visit(who, args, query),)
+def visit(who: str, *args: str, query: str = "", phone: bool = False) -> tuple[Visit]:
+    return (Visit(who, args, query, phone or who == FACTORY),)
 
 
 # URL name in web/urls.py -> the visits that audit it. Arguments name objects of `World.ids`.
 PAGES: dict[str, tuple[Visit, ...]] = {
     "login": visit(ANONYMOUS),
     "signup": visit(ANONYMOUS),
-    "order_list": visit(MERCHANT) + visit(MERCHANT, query="?status=in_production"),
+    "order_list": visit(MERCHANT) + visit(MERCHANT, query="?status=in_production") + visit(MERCHANT, phone=True),
     "order_new": visit(MERCHANT),
-    "order_detail": tuple(Visit(MERCHANT, (f"order:{status}",)) for status in OrderStatus.values),
+    "order_detail": (
+        sum((visit(MERCHANT, f"order:{status}") for status in OrderStatus.values), ())
+        + visit(MERCHANT, "order:in_production", phone=True)
+    ),
     "webhooks": visit(MERCHANT),
     "webhook_detail": visit(MERCHANT, "endpoint"),
     "factory_inbox": visit(FACTORY),
@@ -73,7 +79,11 @@ PAGES: dict[str, tuple[Visit, ...]] = {
     "factory_calendar": visit(FACTORY),
     "factory_calendar_day": visit(FACTORY, "day:open") + visit(FACTORY, "day:closed"),
     "notifications": visit(MERCHANT) + visit(FACTORY) + visit(ADMIN),
-    "dashboard": visit(ADMIN, query="?window=12h") + visit(ADMIN, query="?window=7d") + visit(ADMIN, query="?window=30d"),
+    "dashboard": (
+        visit(ADMIN, query="?window=12h")
+        + visit(ADMIN, query="?window=30d")
+        + visit(ADMIN, query="?window=7d", phone=True)
+    ),
     "notification_preferences": visit(MERCHANT) + visit(FACTORY) + visit(ADMIN),
 }
 
@@ -109,6 +119,10 @@ class ErrorPage:
     who: str
     path: str
     status: int
+
+    @property
+    def phone(self) -> bool:
+        return self.who == FACTORY
 
 
 # The error pages a user meets: a page that is not there, another party's object, a page of another role.
@@ -174,7 +188,7 @@ def _offered(merchant: Any, **kwargs: Any) -> Allocation:
 
 def seed() -> World:
     merchant = mf.make_merchant(name="Livestream Lily")
-    factory = mf.make_factory(name="Hangzhou Knit Works")
+    factory = mf.make_factory(name="Hangzhou Knit Works", weekdays="123456")  # Sundays closed
     mf.make_factory(name="Waiting Weaving Co", active=False)  # on the dashboard's list to verify
     world = World(merchant=merchant, factory=factory, admin=mf.make_admin())
     endpoint = webhook_endpoint_create(merchant=merchant, url="https://93.184.215.14/hooks")
@@ -224,8 +238,7 @@ def seed() -> World:
 # ---------------------------------------------------------------------------------------------- the audit
 
 
-def new_context(browser: Any, *, who: str, locale: str) -> Any:
-    phone = who == FACTORY
+def new_context(browser: Any, *, phone: bool, locale: str) -> Any:
     context = browser.new_context(
         viewport=PHONE if phone else DESKTOP,
         locale=locale,
@@ -270,28 +283,29 @@ def describe(where: str, violations: list[dict[str, Any]]) -> str:
 class Auditor:
     """One signed-in page per role for a language; opens each URL and collects what fails."""
 
-    def __init__(self, browser: Any, base: str, world: World, locale: str) -> None:
+    def __init__(self, browser: Any, base: str, world: World, locale: str, screenshots: Path) -> None:
         self.browser, self.base, self.world, self.locale = browser, base, world, locale
+        self.screenshots = screenshots
         self.contexts: list[Any] = []
-        self.pages: dict[str, Any] = {}
+        self.pages: dict[tuple[str, bool], Any] = {}
         self.failures: list[str] = []
         self.audited = 0
 
-    def page_for(self, who: str) -> Any:
-        if who not in self.pages:
-            context = new_context(self.browser, who=who, locale=self.locale)
+    def page_for(self, who: str, *, phone: bool) -> Any:
+        if (who, phone) not in self.pages:
+            context = new_context(self.browser, phone=phone, locale=self.locale)
             self.contexts.append(context)
             page = context.new_page()
             users = {MERCHANT: self.world.merchant.owner, FACTORY: self.world.factory.owner, ADMIN: self.world.admin}
             if who in users:
                 login(page, self.base, users[who].username)
-            self.pages[who] = page
-        return self.pages[who]
+            self.pages[(who, phone)] = page
+        return self.pages[(who, phone)]
 
-    def check(self, who: str, path: str, *, label: str, status: int = 200) -> None:
-        page = self.page_for(who)
+    def check(self, who: str, path: str, *, label: str, phone: bool, status: int = 200) -> None:
+        page = self.page_for(who, phone=phone)
         response = page.goto(f"{self.base}{path}")
-        where = f"{label} as {who}, {self.locale} ({path})"
+        where = f"{label} as {who}{' on a phone' if phone else ''}, {self.locale} ({path})"
         if response is None or response.status != status or page.url != f"{self.base}{path}":
             got = response.status if response is not None else "no response"
             self.failures.append(f"{where}: expected {status} at that URL, got {got} at {page.url}")
@@ -300,6 +314,8 @@ class Auditor:
         if status == 200 and page.get_attribute("html", "lang") != expected_lang:
             self.failures.append(f"{where}: <html lang> is {page.get_attribute('html', 'lang')!r}")
         self.audited += 1
+        name = re.sub(r"[^a-z0-9]+", "_", f"{label} {who} {'phone' if phone else ''} {self.locale}".lower()).strip("_")
+        page.screenshot(path=str(self.screenshots / f"a11y_{name}.png"), full_page=True)
         violations = audit(page)
         if violations:
             self.failures.append(describe(where, violations))
@@ -314,16 +330,18 @@ class Auditor:
 @pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("locale", LANGUAGES)
-def test_every_page_passes_the_accessibility_audit(browser: Any, live_server: Any, locale: str) -> None:
+def test_every_page_passes_the_accessibility_audit(
+    browser: Any, live_server: Any, screenshots: Path, locale: str
+) -> None:
     world = seed()
-    auditor = Auditor(browser, live_server.url, world, locale)
+    auditor = Auditor(browser, live_server.url, world, locale, screenshots)
     try:
         for name, visits in PAGES.items():
             for v in visits:
                 label = name + "".join(f" [{a}]" for a in v.args) + (f" {v.query}" if v.query else "")
-                auditor.check(v.who, world.path(name, v), label=label)
+                auditor.check(v.who, world.path(name, v), label=label, phone=v.phone)
         for error in ERROR_PAGES:
-            auditor.check(error.who, error.path, label=f"error {error.status}", status=error.status)
+            auditor.check(error.who, error.path, label=f"error {error.status}", phone=error.phone, status=error.status)
     finally:
         auditor.close()
     assert not auditor.failures, (
