@@ -16,16 +16,18 @@ the audit needs no network. One browser; one context per role and language, sign
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import URLPattern, URLResolver, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from marketplace.outbox.services import events_run_pending
 from matching.services import capacity_day_set, offer_accept, offer_decline, order_cancel
@@ -37,6 +39,9 @@ from webhooks.services import webhook_endpoint_create
 
 AXE_SOURCE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 BLOCKING_IMPACTS = ("serious", "critical")
+# A11Y_SCREENSHOTS=1: a full-page screenshot of every audited page in artifacts/screenshots/a11y_*.png
+# (off by default: they double the run's time).
+SCREENSHOTS_WANTED = os.environ.get("A11Y_SCREENSHOTS", "0") == "1"
 LANGUAGES = ("en-US", "zh-CN")
 
 ANONYMOUS, MERCHANT, FACTORY, ADMIN = "anonymous", "merchant", "factory", "admin"
@@ -46,35 +51,47 @@ PHONE = {"width": 360, "height": 740}
 
 @dataclass(frozen=True)
 class Visit:
-    """One way to open a page: as whom, with which seeded objects as its URL arguments, a query string, and
-    on a phone (factories always are) or a desktop."""
+    """One way to open a page: as whom, with which seeded objects as its URL arguments, a query string, on
+    a phone (factories always are) or a desktop, and what the user then does there (a key of ACTIONS)."""
 
     who: str
     args: tuple[str, ...] = ()
     query: str = ""
     phone: bool = False
+    then: str = ""
+
+    @property
+    def label(self) -> str:
+        args = "".join(f" [{a}]" for a in self.args)
+        return args + (f" {self.query}" if self.query else "") + (f", then {self.then}" if self.then else "")
 
 
-def visit(who: str, *args: str, query: str = "", phone: bool = False) -> tuple[Visit]:
-    return (Visit(who, args, query, phone or who == FACTORY),)
+def visit(who: str, *args: str, query: str = "", phone: bool = False, then: str = "") -> tuple[Visit]:
+    return (Visit(who, args, query, phone or who == FACTORY, then),)
 
 
-# URL name in web/urls.py -> the visits that audit it. Arguments name objects of `World.ids`.
+# URL name in web/urls.py -> the visits that audit it. Arguments name objects of `World.ids`; `then` a key of
+# ACTIONS. The visits run in this order, one signed-in tab per role.
 PAGES: dict[str, tuple[Visit, ...]] = {
-    "login": visit(ANONYMOUS),
-    "signup": visit(ANONYMOUS),
+    "login": visit(ANONYMOUS) + visit(ANONYMOUS, then="wrong_password"),
+    "signup": visit(ANONYMOUS) + visit(ANONYMOUS, then="submit_empty"),
     "order_list": visit(MERCHANT) + visit(MERCHANT, query="?status=in_production") + visit(MERCHANT, phone=True),
-    "order_new": visit(MERCHANT),
+    "order_new": visit(MERCHANT) + visit(MERCHANT, then="check_empty") + visit(MERCHANT, then="fill_in"),
     "order_detail": (
         sum((visit(MERCHANT, f"order:{status}") for status in OrderStatus.values), ())
         + visit(MERCHANT, "order:in_production", phone=True)
     ),
-    "webhooks": visit(MERCHANT),
+    "webhooks": visit(MERCHANT) + visit(MERCHANT, then="submit_empty"),
     "webhook_detail": visit(MERCHANT, "endpoint"),
     "factory_inbox": visit(FACTORY),
-    "factory_offer": visit(FACTORY, "offer"),
+    "factory_offer": visit(FACTORY, "offer") + visit(FACTORY, "offer", then="open_decline"),
     "factory_jobs": visit(FACTORY),
-    "factory_job": visit(FACTORY, "job:accepted") + visit(FACTORY, "job:in_production") + visit(FACTORY, "job:shipped"),
+    "factory_job": (
+        visit(FACTORY, "job:accepted")
+        + visit(FACTORY, "job:in_production")
+        + visit(FACTORY, "job:in_production", then="report_empty")
+        + visit(FACTORY, "job:shipped")
+    ),
     "factory_history": visit(FACTORY),
     "factory_calendar": visit(FACTORY),
     "factory_calendar_day": visit(FACTORY, "day:open") + visit(FACTORY, "day:closed"),
@@ -84,7 +101,7 @@ PAGES: dict[str, tuple[Visit, ...]] = {
         + visit(ADMIN, query="?window=30d")
         + visit(ADMIN, query="?window=7d", phone=True)
     ),
-    "notification_preferences": visit(MERCHANT) + visit(FACTORY) + visit(ADMIN),
+    "notification_preferences": visit(MERCHANT) + visit(FACTORY) + visit(ADMIN) + visit(MERCHANT, then="save"),
 }
 
 # URL names that are not pages, and why.
@@ -125,7 +142,9 @@ class ErrorPage:
         return self.who == FACTORY
 
 
-# The error pages a user meets: a page that is not there, another party's object, a page of another role.
+# The error pages a user meets: a page that is not there, another party's object, a page of another role;
+# 500.html is rendered here and shown in the browser (no page fails on purpose).
+SERVER_ERROR_TEMPLATE = "500.html"
 ERROR_PAGES = (
     ErrorPage(ANONYMOUS, "/no-such-page/", 404),
     ErrorPage(MERCHANT, "/orders/999999999/", 404),
@@ -137,7 +156,7 @@ ERROR_PAGES = (
 def web_url_names() -> set[str]:
     from web.urls import urlpatterns
 
-    def walk(patterns: list[URLPattern | URLResolver]) -> Iterator[str]:
+    def walk(patterns: Sequence[URLPattern | URLResolver]) -> Iterator[str]:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 yield from walk(pattern.url_patterns)
@@ -260,6 +279,49 @@ def login(page: Any, base: str, username: str) -> None:
         page.click("button[type=submit].primary")
 
 
+def _submit(page: Any, selector: str, *, browser_checks: bool = True) -> None:
+    if not browser_checks:  # what the server answers, not the browser's own bubble
+        page.evaluate("() => document.querySelectorAll('form').forEach(f => { f.noValidate = true; })")
+    with page.expect_navigation():
+        page.locator(selector).first.click()
+
+
+def wrong_password(page: Any) -> None:
+    page.fill("input[name=username]", "nobody")
+    page.fill("input[name=password]", "not the password")
+    _submit(page, "main form button[type=submit]")
+
+
+def fill_in(page: Any) -> None:
+    """The new-order form half filled: the size check's message and the feasibility panel are showing."""
+    page.fill("input[name=quantity]", "200")
+    page.fill("input[name=size_M]", "150")
+    page.fill("input[name=due_date]", mf.due_in(20).isoformat())
+    page.wait_for_selector("#feasibility[data-ready='1']")
+
+
+def save_preferences(page: Any) -> None:
+    """Saved in the language the page is in (saving stores the account's language, which the pages follow)."""
+    page.select_option("main select[name=language]", page.get_attribute("html", "lang"))
+    _submit(page, "main form button[type=submit].primary")
+
+
+ACTIONS: dict[str, Callable[[Any], None]] = {
+    "wrong_password": wrong_password,
+    "submit_empty": lambda page: _submit(page, "main form button[type=submit].primary", browser_checks=False),
+    "check_empty": lambda page: _submit(page, "button[name=check]"),
+    "fill_in": fill_in,
+    "open_decline": lambda page: page.click(".offer details.decline summary"),
+    "report_empty": lambda page: _submit(page, "form[action$='/report/'] button[type=submit]", browser_checks=False),
+    "save": save_preferences,
+}
+
+
+def test_every_action_is_known() -> None:
+    used = {v.then for visits in PAGES.values() for v in visits if v.then}
+    assert used <= ACTIONS.keys(), f"unknown actions: {sorted(used - ACTIONS.keys())}"
+
+
 def audit(page: Any) -> list[dict[str, Any]]:
     """axe-core's violations of impact serious or critical on the loaded page."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
@@ -302,7 +364,11 @@ class Auditor:
             self.pages[(who, phone)] = page
         return self.pages[(who, phone)]
 
-    def check(self, who: str, path: str, *, label: str, phone: bool, status: int = 200) -> None:
+    @property
+    def language(self) -> str:
+        return "zh-hans" if self.locale.startswith("zh") else "en"
+
+    def check(self, who: str, path: str, *, label: str, phone: bool, then: str = "", status: int = 200) -> None:
         page = self.page_for(who, phone=phone)
         response = page.goto(f"{self.base}{path}")
         where = f"{label} as {who}{' on a phone' if phone else ''}, {self.locale} ({path})"
@@ -310,12 +376,24 @@ class Auditor:
             got = response.status if response is not None else "no response"
             self.failures.append(f"{where}: expected {status} at that URL, got {got} at {page.url}")
             return
-        expected_lang = "zh-hans" if self.locale.startswith("zh") else "en"
-        if status == 200 and page.get_attribute("html", "lang") != expected_lang:
+        if then:
+            ACTIONS[then](page)
+        self.inspect(page, where=where, name=f"{label} {who} {'phone' if phone else ''}")
+
+    def check_server_error(self) -> None:
+        page = self.page_for(ANONYMOUS, phone=False)
+        page.goto(f"{self.base}/login/")  # the origin that serves the page's stylesheet
+        with translation.override(self.language):
+            page.set_content(render_to_string(SERVER_ERROR_TEMPLATE))
+        self.inspect(page, where=f"error 500 ({SERVER_ERROR_TEMPLATE}), {self.locale}", name="error 500")
+
+    def inspect(self, page: Any, *, where: str, name: str) -> None:
+        if page.get_attribute("html", "lang") != self.language:
             self.failures.append(f"{where}: <html lang> is {page.get_attribute('html', 'lang')!r}")
         self.audited += 1
-        name = re.sub(r"[^a-z0-9]+", "_", f"{label} {who} {'phone' if phone else ''} {self.locale}".lower()).strip("_")
-        page.screenshot(path=str(self.screenshots / f"a11y_{name}.png"), full_page=True)
+        if SCREENSHOTS_WANTED:
+            slug = re.sub(r"[^a-z0-9]+", "_", f"{name} {self.locale}".lower()).strip("_")
+            page.screenshot(path=str(self.screenshots / f"a11y_{slug}.png"), full_page=True)
         violations = audit(page)
         if violations:
             self.failures.append(describe(where, violations))
@@ -338,10 +416,10 @@ def test_every_page_passes_the_accessibility_audit(
     try:
         for name, visits in PAGES.items():
             for v in visits:
-                label = name + "".join(f" [{a}]" for a in v.args) + (f" {v.query}" if v.query else "")
-                auditor.check(v.who, world.path(name, v), label=label, phone=v.phone)
+                auditor.check(v.who, world.path(name, v), label=name + v.label, phone=v.phone, then=v.then)
         for error in ERROR_PAGES:
             auditor.check(error.who, error.path, label=f"error {error.status}", phone=error.phone, status=error.status)
+        auditor.check_server_error()
     finally:
         auditor.close()
     assert not auditor.failures, (
