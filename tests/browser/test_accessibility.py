@@ -3,7 +3,8 @@
 The pages are enumerated from web/urls.py: each URL name has a row in PAGES (who opens it and how to build
 its arguments) or in NOT_PAGES (why it is not a page: a form's POST target, JSON, a redirect). A name in
 neither, or a row whose name no longer exists, fails `test_every_url_name_has_a_row`, which runs in the
-ordinary suite too, so a new page cannot go unaudited. Adding a page is one line in PAGES.
+ordinary suite too, so a new page cannot go unaudited. Adding a page is one line in PAGES (and, if its URL
+needs an object `seed()` does not make yet, one more there: `world.ids["key"] = obj.pk`).
 
 The data is made through the services, as users would make it: a merchant's order in every state, an open
 offer, jobs, a declined offer, a closed calendar day, a webhook endpoint with deliveries, notifications,
@@ -105,7 +106,7 @@ PAGES: dict[str, tuple[Visit, ...]] = {
 }
 
 # URL names that are not pages, and why.
-POST_ONLY = "a form's POST target: answers with a redirect to a page audited here"
+POST_ONLY = "a form's POST target: redirects to a page audited here (or shows it again with the errors)"
 NOT_PAGES: dict[str, str] = {
     "home": "redirects to the signed-in user's first page (or to login)",
     "logout": POST_ONLY,
@@ -246,10 +247,9 @@ def seed() -> World:
     assert {key for key in world.ids if key.startswith("order:")} == {f"order:{s}" for s in OrderStatus.values}
 
     today = timezone.localdate()
-    closed = today + timedelta(days=3)
-    capacity_day_set(factory=factory, day=closed, minutes=0, override=True, note="Power cut")
-    world.ids["day:closed"] = closed.isoformat()
-    world.ids["day:open"] = (today + timedelta(days=2)).isoformat()
+    working = [today + timedelta(days=n) for n in range(2, 9) if (today + timedelta(days=n)).isoweekday() != 7]
+    capacity_day_set(factory=factory, day=working[1], minutes=0, override=True, note="Power cut")
+    world.ids["day:open"], world.ids["day:closed"] = working[0].isoformat(), working[1].isoformat()
     settle()
     return world
 
