@@ -29,7 +29,8 @@ test: $(STAMP)
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 ## Browser tests: Playwright drives Debian's Chromium (apt-get install chromium) against a live server.
-## Screenshots of every page land in artifacts/screenshots/.
+## Screenshots of every page land in artifacts/screenshots/. tests/browser/test_accessibility.py audits every
+## page with axe-core (tests/browser/vendor/axe.min.js, from `make vendor`) and fails on serious or critical findings.
 test-browser: $(STAMP)
 	@$(PY) scripts/check_services.py
 	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
@@ -54,11 +55,14 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
 
-## Copy the front-end libraries pinned in package.json (npm registry) into the pages' static files.
+## Copy the front-end libraries pinned in package.json (npm registry) into the pages' static files, and
+## axe-core (the accessibility audit's engine, never served) beside the browser tests. Both copies are committed.
 vendor:
 	npm ci --no-audit --no-fund
 	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md web/static/web/vendor/
 	mv web/static/web/vendor/LICENSE.md web/static/web/vendor/chart.js-LICENSE.md
+	cp node_modules/axe-core/axe.min.js tests/browser/vendor/
+	cp node_modules/axe-core/LICENSE tests/browser/vendor/axe-core-LICENSE
 
 ## Re-extract the pages' strings into locale/zh_Hans and compile the catalog (needs GNU gettext).
 MESSAGES_IGNORE := .venv/* node_modules/* factories/* orders/* matching/* floor/* marketplace/accounts/* \
