@@ -247,6 +247,7 @@ KINDS: dict[str, Kind] = _kinds(
         ),
         channels=frozenset({EMAIL}),
         label=_("Purchase order issued"),
+    ),
     # --- the deal: counter-offers and samples (matching.services.counters / samples) --------------
     Kind(
         "offer.countered",

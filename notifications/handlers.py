@@ -281,6 +281,8 @@ def purchase_order_issued(event: DomainEvent) -> None:
                 url=url,
                 subject=("allocation", allocation.pk),
             )
+
+
 # --- the deal: counter-offers and samples ------------------------------------------------------------
 
 

@@ -71,7 +71,7 @@ class OrderForm(forms.Form):
     sample_required = forms.BooleanField(label=_("A sample first, for my approval"), required=False)
     sample_quantity = forms.IntegerField(label=_("Sample pieces"), required=False, min_value=1, max_value=100)
     counter_auto_accept_pct = forms.DecimalField(
-        label=_("Accept counter-offers up to this % over my price at once (optional)"),
+        label=_("Accept counter-offers up to this many percent over my price at once (optional)"),
         required=False,
         min_value=Decimal("0"),
         max_value=Decimal("100"),

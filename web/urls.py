@@ -7,6 +7,7 @@ from web.views import (
     contracts,
     conversation,
     dashboard,
+    deal,
     factory,
     merchant,
     notifications,
@@ -15,7 +16,6 @@ from web.views import (
     push,
     webhooks,
 )
-from web.views import dashboard, deal, factory, merchant, notifications, pages, preferences, push, webhooks
 
 app_name = "web"
 
