@@ -18,7 +18,7 @@ import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
@@ -77,6 +77,8 @@ def _check_pdf(data: bytes) -> Checked:
 def _check_image(data: bytes) -> Checked:
     limit = settings.FILES_MAX_IMAGE_PIXELS
     try:
+        # Process-wide in Pillow, and a library may turn it on (WeasyPrint does): a truncated upload is refused.
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
         with warnings.catch_warnings():
             # Pillow warns past MAX_IMAGE_PIXELS and raises past twice that: both are a bomb here.
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -59,8 +59,12 @@ def _context(document: PurchaseOrder) -> dict[str, Any]:
 def render_pdf(document: PurchaseOrder) -> bytes:
     # Imported here: loading Pango through cffi takes seconds, and only this function needs it, so the
     # web processes and workers do not pay for it at start-up or on their first request.
+    from PIL import ImageFile
     from weasyprint import HTML
 
+    # WeasyPrint turns on Pillow's "load truncated images" for the whole process when imported; the
+    # uploads' checks (attachments) must keep refusing a cut-off image in this process too.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     html = render_to_string("contracts/purchase_order.html", _context(document))
     return HTML(string=html).write_pdf()
 
