@@ -167,6 +167,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "orders.models.OrderStatus",
         "AllocationStatusEnum": "orders.models.AllocationStatus",
         "FactoryStatusEnum": "factories.models.FactoryStatus",
+        "AttachmentKindEnum": "attachments.models.AttachmentKind",
     },
 }
 
