@@ -7,6 +7,8 @@ an output serializer shapes the answer.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
@@ -36,6 +38,15 @@ from matching.deal_serializers import (
 from orders import selectors as order_selectors
 from orders.apis import ApiView, errors
 from orders.models import Allocation
+
+
+@contextmanager
+def _allocation_found() -> Iterator[None]:
+    """A service's Allocation.DoesNotExist (absent, or another party's) as the API's 404."""
+    try:
+        yield
+    except Allocation.DoesNotExist as exc:
+        raise NotFound("Allocation not found.") from exc
 
 
 def offer_context(allocation_ids: list[int]) -> dict[str, Any]:
@@ -120,12 +131,10 @@ class CounterAcceptApi(ApiView):
     def post(self, request: Request, allocation_id: int) -> Response:
         """Take the factory's counter: the share is confirmed at the countered price and date (or goes to its
         sample first). A later ship-by date that no longer reaches the due date, or capacity gone, is a 409."""
-        try:
+        with _allocation_found():
             services.counter_accept(
                 allocation_id=allocation_id, merchant=merchant_of(request_user(request)), actor=request_user(request)
             )
-        except Allocation.DoesNotExist as exc:
-            raise NotFound("Allocation not found.") from exc
         return counter_response(_merchant_allocation(request, allocation_id))
 
 
@@ -141,15 +150,13 @@ class CounterRejectApi(ApiView):
         """Turn the counter down: the factory's minutes are released and the share is offered to the next one."""
         payload = CounterRejectInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
+        with _allocation_found():
             services.counter_reject(
                 allocation_id=allocation_id,
                 merchant=merchant_of(request_user(request)),
                 reason=payload.validated_data["reason"],
                 actor=request_user(request),
             )
-        except Allocation.DoesNotExist as exc:
-            raise NotFound("Allocation not found.") from exc
         return counter_response(_merchant_allocation(request, allocation_id))
 
 
@@ -200,7 +207,7 @@ class SampleShipApi(ApiView):
         """Ship the current round's sample with its tracking number (before the round's deadline)."""
         payload = SampleShipInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
+        with _allocation_found():
             services.sample_ship(
                 allocation_id=allocation_id,
                 factory=factory_selectors.factory_of(request_user(request)),
@@ -208,8 +215,6 @@ class SampleShipApi(ApiView):
                 tracking=payload.validated_data["tracking"],
                 actor=request_user(request),
             )
-        except Allocation.DoesNotExist as exc:
-            raise NotFound("Allocation not found.") from exc
         return sample_response(_merchant_allocation(request, allocation_id))
 
 
@@ -223,12 +228,10 @@ class SampleApproveApi(ApiView):
     )
     def post(self, request: Request, allocation_id: int) -> Response:
         """Approve the shipped sample: the bulk goes ahead with this factory (the share is confirmed)."""
-        try:
+        with _allocation_found():
             services.sample_approve(
                 allocation_id=allocation_id, merchant=merchant_of(request_user(request)), actor=request_user(request)
             )
-        except Allocation.DoesNotExist as exc:
-            raise NotFound("Allocation not found.") from exc
         return sample_response(_merchant_allocation(request, allocation_id))
 
 
@@ -244,15 +247,13 @@ class SampleRequestChangesApi(ApiView):
         """Ask for changes: the next sample round opens (up to SAMPLE_MAX_ROUNDS; past it, a 409)."""
         payload = SampleChangesInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
+        with _allocation_found():
             services.sample_request_changes(
                 allocation_id=allocation_id,
                 merchant=merchant_of(request_user(request)),
                 comment=payload.validated_data["comment"],
                 actor=request_user(request),
             )
-        except Allocation.DoesNotExist as exc:
-            raise NotFound("Allocation not found.") from exc
         return sample_response(_merchant_allocation(request, allocation_id))
 
 
@@ -268,13 +269,11 @@ class SampleRejectApi(ApiView):
         """Reject the sample: the factory's holds are released and the bulk is matched again without it."""
         payload = SampleRejectInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
+        with _allocation_found():
             services.sample_reject(
                 allocation_id=allocation_id,
                 merchant=merchant_of(request_user(request)),
                 reason=payload.validated_data["reason"],
                 actor=request_user(request),
             )
-        except Allocation.DoesNotExist as exc:
-            raise NotFound("Allocation not found.") from exc
         return sample_response(_merchant_allocation(request, allocation_id))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -192,16 +193,21 @@ def sample_approve_view(request: HttpRequest, allocation_id: int) -> HttpRespons
     )
 
 
+def _form_refused(request: HttpRequest, allocation_id: int, form: forms.Form) -> HttpResponse:
+    """Back to the merchant's order page with the form's error (a 404 for another merchant's share)."""
+    messages.error(request, _form_error(form))
+    allocation = Allocation.objects.filter(pk=allocation_id, order__merchant=_merchant(request)).first()
+    if allocation is None:
+        raise Http404
+    return redirect("web:order_detail", order_id=allocation.order_id)
+
+
 @merchant_required
 @require_POST
 def sample_changes_view(request: HttpRequest, allocation_id: int) -> HttpResponse:
     form = SampleChangesForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_error(form))
-        allocation = Allocation.objects.filter(pk=allocation_id, order__merchant=_merchant(request)).first()
-        if allocation is None:
-            raise Http404
-        return redirect("web:order_detail", order_id=allocation.order_id)
+        return _form_refused(request, allocation_id, form)
     comment = form.cleaned_data["comment"]
     return _merchant_act(
         request,
@@ -221,11 +227,7 @@ def sample_changes_view(request: HttpRequest, allocation_id: int) -> HttpRespons
 def sample_reject_view(request: HttpRequest, allocation_id: int) -> HttpResponse:
     form = SampleRejectForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_error(form))
-        allocation = Allocation.objects.filter(pk=allocation_id, order__merchant=_merchant(request)).first()
-        if allocation is None:
-            raise Http404
-        return redirect("web:order_detail", order_id=allocation.order_id)
+        return _form_refused(request, allocation_id, form)
     reason = form.cleaned_data["reason"]
     return _merchant_act(
         request,
