@@ -213,7 +213,7 @@ def test_pages_in_chinese(browser: Any, live_server: Any, screenshots: Path) -> 
     assert "待接新单" in phone.inner_text("main")
     assert phone.locator(".offer").count() == 1
     shot(phone, screenshots, "factory_inbox_zh")
-    phone.click(".offer summary")
+    phone.click(".offer details.decline summary")
     shot(phone, screenshots, "factory_decline_reasons_zh")
     phone.click(".offer button[value=due_date_too_tight]")
     phone.wait_for_selector(".msg-success")

@@ -136,14 +136,16 @@ def test_the_inbox_and_the_order_page_change_live(
     assert time.monotonic() - told < 2.0
     assert stayed(desk), "the order page reloaded instead of changing in place"
     assert "Live Knit Works" in desk.inner_text("#order-main")
-    assert int(desk.inner_text("#unread-count .n")) == unread_before + 1
+    # Two notifications: the order is confirmed, and the share's purchase order is issued.
+    assert int(desk.inner_text("#unread-count .n")) == unread_before + 2
     desk.screenshot(path=str(screenshots / "live_merchant_order_confirmed.png"), full_page=True)
 
     # The inbox page lists what came; opening one marks it read and leads to its page.
     desk.click("#notifications-link")
     desk.wait_for_url(f"{base}/notifications/")
     assert f"Order #{order.pk} confirmed" in desk.inner_text("#notification-list")
+    assert "Purchase order PO-" in desk.inner_text("#notification-list")
     desk.screenshot(path=str(screenshots / "live_notifications_inbox.png"), full_page=True)
     desk.click("#notification-list .note-open >> nth=0")
     desk.wait_for_url(f"{base}/orders/{order.pk}/")
-    assert int(desk.inner_text("#unread-count .n")) == unread_before
+    assert int(desk.inner_text("#unread-count .n")) == unread_before + 1
